@@ -1,0 +1,73 @@
+"""Real PostgreSQL and RabbitMQ for every test run.
+
+From TEST_DATABASE_URL / TEST_AMQP_URL when set (CI and this machine), otherwise started with
+testcontainers (a developer laptop with Docker). Each run creates its own database, dropped at
+the end, and its own AMQP name prefix, so concurrent runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _plain(url: str) -> str:
+    """libpq form of a URL that may carry a SQLAlchemy driver suffix."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield _plain(configured)
+        return
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16-alpine", driver=None) as container:
+        yield container.get_connection_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str) -> Iterator[str]:
+    """A database of this run's own (postgresql:// form), dropped when the run ends."""
+    name = f"ticketing_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield _with_database(postgres_server_url, name)
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    configured = os.environ.get("TEST_AMQP_URL")
+    if configured:
+        yield configured
+        return
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    with RabbitMqContainer("rabbitmq:3.13-management-alpine") as container:
+        params = container.get_connection_params()
+        yield f"amqp://guest:guest@{params.host}:{params.port}/"
+
+
+@pytest.fixture(scope="session")
+def amqp_prefix() -> str:
+    """Exchange and queue name prefix of this run."""
+    return f"t{uuid.uuid4().hex[:8]}."
