@@ -13,7 +13,7 @@ T = TypeVar("T")
 async def eventually(
     probe: Callable[[], Awaitable[T]],
     *,
-    timeout: float = 10.0,
+    timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline, not a cancellation scope
     interval: float = 0.05,
     message: str = "condition not met",
 ) -> T:

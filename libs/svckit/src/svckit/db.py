@@ -1,0 +1,142 @@
+"""The async SQLAlchemy engine every service uses, and classification of PostgreSQL failures.
+
+Timeouts are set per connection (libpq ``options``) rather than per statement so that no code
+path can forget them: a seat transaction that waits on a row lock gives up after
+``lock_timeout_ms`` and the caller can answer "seat taken, try again" instead of hanging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = [
+    "advisory_lock_key",
+    "create_engine",
+    "is_lock_timeout",
+    "is_serialization_or_deadlock",
+    "is_statement_timeout",
+    "is_unique_violation",
+    "migrate",
+    "psycopg_url",
+    "quote_schema",
+    "sqlstate_of",
+]
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+LOCK_NOT_AVAILABLE = "55P03"
+SERIALIZATION_FAILURE = "40001"
+DEADLOCK_DETECTED = "40P01"
+QUERY_CANCELED = "57014"
+UNIQUE_VIOLATION = "23505"
+
+
+def psycopg_url(url: str) -> URL:
+    """``url`` with the psycopg (v3) driver, whatever PostgreSQL spelling it came in."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def quote_schema(schema: str) -> str:
+    """The schema name, validated, for interpolation into DDL and queries.
+
+    Schema names come from code, never from users, but they end up inside SQL text, so only
+    plain lower-case identifiers are accepted.
+    """
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}: use lower-case letters, digits, _")
+    return f'"{schema}"'
+
+
+def advisory_lock_key(name: str) -> int:
+    """A stable signed 64-bit key for ``pg_advisory_lock`` derived from a readable name.
+
+    Hashing (not Python's salted ``hash``) keeps the key equal across processes and replicas.
+    """
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    lock_timeout_ms: int = 2000,
+    statement_timeout_ms: int = 10000,
+    application_name: str = "",
+    **engine_kwargs: Any,
+) -> AsyncEngine:
+    """An async engine on psycopg 3 with bounded lock and statement waits.
+
+    ``pool_pre_ping`` is on so a restarted database costs one failed checkout, not one failed
+    request per pooled connection.
+    """
+    connect_args: dict[str, Any] = {
+        "options": f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}",
+    }
+    if application_name:
+        connect_args["application_name"] = application_name
+    return create_async_engine(
+        psycopg_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        **engine_kwargs,
+    )
+
+
+def migrate(database_url: str, migrations_dir: Path, schema: str) -> None:
+    """Run one service's alembic migrations to head; see :func:`svckit.migrations.migrate`.
+
+    Imported lazily so that serving processes do not load alembic.
+    """
+    from svckit.migrations import migrate as run_migrations
+
+    run_migrations(database_url, migrations_dir, schema)
+
+
+def sqlstate_of(exc: BaseException) -> str | None:
+    """The PostgreSQL SQLSTATE behind ``exc``, looking through SQLAlchemy wrappers and causes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        orig = getattr(current, "orig", None)
+        if isinstance(orig, BaseException):
+            current = orig
+            continue
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def is_lock_timeout(exc: BaseException) -> bool:
+    """True when a row lock was not granted within ``lock_timeout`` (or ``NOWAIT``)."""
+    return sqlstate_of(exc) == LOCK_NOT_AVAILABLE
+
+
+def is_serialization_or_deadlock(exc: BaseException) -> bool:
+    """True for failures that a retry of the whole transaction can fix."""
+    return sqlstate_of(exc) in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when ``statement_timeout`` cancelled the query."""
+    return sqlstate_of(exc) == QUERY_CANCELED
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True when a unique constraint (the second guard behind row locks) rejected a write."""
+    return sqlstate_of(exc) == UNIQUE_VIOLATION

@@ -1,0 +1,203 @@
+"""Server interceptors: request context + access log, metrics, and domain error mapping.
+
+They wrap unary-unary handlers (what the services expose); streaming handlers such as health
+``Watch`` and reflection pass through untouched. Order in ``create_server`` is outermost first:
+request context (so every log line carries the request id) → metrics → error mapping (so the
+outer two observe the final status code set by the mapping).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+
+from svckit.errors import INTERNAL_MESSAGE, ErrorTable, rich_status, status_for_exception
+from svckit.identity import (
+    REQUEST_ID_HEADER,
+    USER_ID_HEADER,
+    metadata_value,
+    reset_request_id,
+    set_request_id,
+)
+from svckit.logging import get_logger
+from svckit.metrics import GRPC_SERVER_HANDLED, GRPC_SERVER_HANDLING_SECONDS
+
+__all__ = [
+    "AccessLogInterceptor",
+    "ErrorMappingInterceptor",
+    "MetricsInterceptor",
+    "UnaryUnaryServerInterceptor",
+]
+
+Behavior = Callable[[Any, Any], Any]
+
+log = get_logger(__name__)
+
+_QUIET_SERVICES = ("grpc.health.v1.Health", "grpc.reflection.")
+_PASSED_THROUGH_UPSTREAM = {
+    grpc.StatusCode.UNAVAILABLE: "an upstream service is unavailable",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "an upstream service did not answer in time",
+}
+
+
+def split_method(full_method: str) -> tuple[str, str]:
+    """``/pkg.Service/Method`` → ``("pkg.Service", "Method")``."""
+    service, _, method = full_method.lstrip("/").rpartition("/")
+    return service or "unknown", method or full_method
+
+
+async def _call(behavior: Behavior, request: Any, context: Any) -> Any:
+    result = behavior(request, context)
+    if inspect.isawaitable(result):
+        return await result
+    return result
+
+
+def _as_status_code(code: Any) -> grpc.StatusCode:
+    if isinstance(code, grpc.StatusCode):
+        return code
+    if isinstance(code, int):
+        for candidate in grpc.StatusCode:
+            if candidate.value[0] == code:
+                return candidate
+    return grpc.StatusCode.OK
+
+
+def final_code(context: Any, exc: BaseException | None) -> grpc.StatusCode:
+    """The status the client will see, given how the inner handler finished."""
+    if isinstance(exc, asyncio.CancelledError):
+        return grpc.StatusCode.CANCELLED
+    if exc is not None and not isinstance(exc, grpc.aio.AbortError):
+        return grpc.StatusCode.UNKNOWN
+    code = _as_status_code(context.code())
+    if exc is not None and code is grpc.StatusCode.OK:
+        return grpc.StatusCode.UNKNOWN
+    return code
+
+
+class UnaryUnaryServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Base: replace each unary-unary handler by one that runs ``around``."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[Any], Awaitable[Any]],
+        handler_call_details: Any,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        if handler.request_streaming or handler.response_streaming:
+            return handler
+        behavior: Behavior = handler.unary_unary
+        method: str = handler_call_details.method
+
+        async def wrapped(request: Any, context: Any) -> Any:
+            return await self.around(method, behavior, request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    async def around(self, method: str, behavior: Behavior, request: Any, context: Any) -> Any:
+        raise NotImplementedError
+
+
+class AccessLogInterceptor(UnaryUnaryServerInterceptor):
+    """Binds the request id (forwarded or new) and logs one line per RPC with its outcome."""
+
+    async def around(self, method: str, behavior: Behavior, request: Any, context: Any) -> Any:
+        metadata = context.invocation_metadata()
+        request_id = metadata_value(metadata, REQUEST_ID_HEADER) or uuid.uuid4().hex
+        user_id = metadata_value(metadata, USER_ID_HEADER)
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        failure: BaseException | None = None
+        with structlog.contextvars.bound_contextvars(request_id=request_id, rpc=method):
+            try:
+                return await _call(behavior, request, context)
+            except BaseException as exc:
+                failure = exc
+                raise
+            finally:
+                code = final_code(context, failure)
+                quiet = method.lstrip("/").startswith(_QUIET_SERVICES)
+                emit = log.debug if quiet else log.info
+                emit(
+                    "grpc.access",
+                    code=code.name,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    user_id=user_id,
+                    peer=context.peer(),
+                )
+                reset_request_id(token)
+
+
+class MetricsInterceptor(UnaryUnaryServerInterceptor):
+    """Counts RPCs by method and code and observes their latency."""
+
+    async def around(self, method: str, behavior: Behavior, request: Any, context: Any) -> Any:
+        service, name = split_method(method)
+        started = time.perf_counter()
+        failure: BaseException | None = None
+        try:
+            return await _call(behavior, request, context)
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            GRPC_SERVER_HANDLING_SECONDS.labels(service, name).observe(
+                time.perf_counter() - started
+            )
+            GRPC_SERVER_HANDLED.labels(service, name, final_code(context, failure).name).inc()
+
+
+class ErrorMappingInterceptor(UnaryUnaryServerInterceptor):
+    """Turns exceptions escaping a servicer into statuses, using the service's error table.
+
+    Mapped domain errors become their code with ``str(exc)`` and an ``ErrorInfo``. An upstream
+    UNAVAILABLE/DEADLINE_EXCEEDED (a call to another service that failed) keeps its code so the
+    gateway can answer 503/504; it carries ``grpc-retry-pushback-ms: -1`` so our caller's retry
+    policy does not multiply the retries this service's channel already made. Everything else
+    is a bug: INTERNAL, generic message, traceback in the log.
+    """
+
+    def __init__(self, table: ErrorTable, *, domain: str = "") -> None:
+        self._table = table
+        self._domain = domain
+
+    async def around(self, method: str, behavior: Behavior, request: Any, context: Any) -> Any:
+        try:
+            return await _call(behavior, request, context)
+        except (grpc.aio.AbortError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            status = status_for_exception(exc, self._table, domain=self._domain)
+            if status is None:
+                status = self._unmapped(exc)
+            await context.abort_with_status(status)
+            raise  # unreachable: abort_with_status raises AbortError
+
+    def _unmapped(self, exc: Exception) -> grpc.Status:
+        if isinstance(exc, grpc.aio.AioRpcError) and exc.code() in _PASSED_THROUGH_UPSTREAM:
+            code: grpc.StatusCode = exc.code()
+            log.warning("grpc.upstream_failed", code=code.name, details=exc.details())
+            return rich_status(
+                code,
+                _PASSED_THROUGH_UPSTREAM[code],
+                reason=f"UPSTREAM_{code.name}",
+                domain=self._domain,
+                extra_trailers=[("grpc-retry-pushback-ms", "-1")],
+            )
+        log.exception("grpc.unhandled_exception", error_type=type(exc).__name__)
+        return rich_status(
+            grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE, reason="INTERNAL", domain=self._domain
+        )

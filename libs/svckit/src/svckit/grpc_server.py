@@ -1,0 +1,188 @@
+"""The gRPC server every service runs: same interceptors, health, reflection and shutdown.
+
+``create_server`` binds (port 0 picks a free port, which tests use to run the real server
+in-process) but does not start. ``serve_until_signal`` runs it with the service's background
+loops (outbox relay, consumers, jobs) and stops in the order that loses no work on SIGTERM:
+report NOT_SERVING so load balancers drain, let in-flight RPCs finish within ``grace``, then
+cancel the background tasks and run ``on_stop`` (close engine, broker connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from svckit.errors import ErrorTable
+from svckit.grpc_client import MAX_MESSAGE_BYTES
+from svckit.grpc_interceptors import (
+    AccessLogInterceptor,
+    ErrorMappingInterceptor,
+    MetricsInterceptor,
+)
+from svckit.logging import get_logger
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "ServiceRegistration",
+    "create_server",
+    "health_servicer",
+    "serve_until_signal",
+]
+
+ServiceRegistration = tuple[Callable[[Any, Any], None], Any, str]
+"""``(add_XServicer_to_server, servicer, "pkg.v1.XService")``."""
+
+log = get_logger(__name__)
+
+_health_by_server: weakref.WeakKeyDictionary[Any, HealthServicer] = weakref.WeakKeyDictionary()
+
+_SERVER_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    # Clients ping every 30 s (svckit.grpc_client); accept that rather than GOAWAY them.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+]
+
+
+class _ServingHealth(HealthServicer):  # type: ignore[misc]
+    """The library's async health servicer, reporting SERVING for "" and each named service
+    from the start (its ``set`` is async and ``create_server`` is not)."""
+
+    def __init__(self, services: Sequence[str]) -> None:
+        super().__init__()
+        for name in services:
+            self._server_status[name] = health_pb2.HealthCheckResponse.SERVING
+
+
+def create_server(
+    *,
+    services: Sequence[ServiceRegistration],
+    error_table: ErrorTable,
+    port: int = 0,
+    host: str = "0.0.0.0",
+    service_name: str = "",
+    interceptors: Sequence[Any] = (),
+) -> tuple[grpc.aio.Server, int]:
+    """A bound, not yet started ``grpc.aio`` server and the port it listens on.
+
+    ``service_name`` becomes the ``ErrorInfo.domain`` of mapped errors; extra ``interceptors``
+    run inside the standard ones.
+    """
+    server = grpc.aio.server(
+        interceptors=[
+            AccessLogInterceptor(),
+            MetricsInterceptor(),
+            ErrorMappingInterceptor(error_table, domain=service_name),
+            *interceptors,
+        ],
+        options=_SERVER_OPTIONS,
+    )
+    names = [full_name for _, _, full_name in services]
+    health = _ServingHealth(names)
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    for add_to_server, servicer, _ in services:
+        add_to_server(servicer, server)
+    reflection.enable_server_reflection(
+        [
+            *names,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ],
+        server,
+    )
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"could not bind gRPC server to {host}:{port}")
+    _health_by_server[server] = health
+    return server, bound
+
+
+def health_servicer(server: grpc.aio.Server) -> HealthServicer:
+    """The health servicer ``create_server`` installed (to flip a service to NOT_SERVING)."""
+    return _health_by_server[server]
+
+
+async def serve_until_signal(
+    server: grpc.aio.Server,
+    *,
+    background: Sequence[Callable[[], Awaitable[None]]] = (),
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+    grace: float = 5.0,
+) -> None:
+    """Serve until SIGTERM/SIGINT (or a background loop crashes), then shut down cleanly.
+
+    A background loop that raises is treated as fatal: the process exits with the error so the
+    orchestrator restarts it, rather than serving on without, say, its outbox relay.
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+
+    tasks: set[asyncio.Task[None]] = set()
+    stopper = asyncio.create_task(stop.wait(), name="svckit.stop-signal")
+    crashed: BaseException | None = None
+    try:
+        await server.start()
+        tasks = {asyncio.create_task(_run_background(fn), name=_name_of(fn)) for fn in background}
+        log.info("grpc.serving", background=sorted(task.get_name() for task in tasks))
+        crashed = await _wait_for_stop_or_crash(stopper, tasks)
+    finally:
+        log.info("grpc.stopping", grace=grace)
+        health = _health_by_server.get(server)
+        if health is not None:
+            await health.enter_graceful_shutdown()
+        await server.stop(grace)
+        for task in [stopper, *tasks]:
+            task.cancel()
+        await asyncio.gather(stopper, *tasks, return_exceptions=True)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        if on_stop is not None:
+            await on_stop()
+        log.info("grpc.stopped")
+    if crashed is not None:
+        raise crashed
+
+
+async def _wait_for_stop_or_crash(
+    stopper: asyncio.Task[Any], tasks: set[asyncio.Task[None]]
+) -> BaseException | None:
+    """Wait for the stop signal; a background task that returns normally is simply done, one
+    that raises ends serving and its exception is returned."""
+    pending: set[asyncio.Task[Any]] = {stopper, *tasks}
+    while stopper in pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
+                return task.exception()
+    return None
+
+
+async def _run_background(fn: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await fn()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background.crashed", task=_name_of(fn))
+        raise
+
+
+def _name_of(fn: Callable[[], Awaitable[None]]) -> str:
+    return getattr(fn, "__qualname__", None) or repr(fn)

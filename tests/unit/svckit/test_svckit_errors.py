@@ -1,0 +1,70 @@
+"""Domain errors map to gRPC statuses through each service's table (no server needed)."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+
+from svckit.errors import ErrorTable, error_reason, lookup_status, status_for_exception
+from svckit.grpc_interceptors import split_method
+
+pytestmark = pytest.mark.unit
+
+
+class BookingError(Exception):
+    pass
+
+
+class BookingNotFound(BookingError):
+    pass
+
+
+class WrongState(BookingError):
+    reason = "BOOKING_NOT_PENDING"
+
+    def __init__(self, booking_id: str, state: str) -> None:
+        super().__init__(f"booking {booking_id} is {state}")
+        self.details = {"booking_id": booking_id, "state": state}
+
+
+TABLE: ErrorTable = {
+    BookingError: grpc.StatusCode.FAILED_PRECONDITION,
+    BookingNotFound: grpc.StatusCode.NOT_FOUND,
+}
+
+
+def test_most_specific_class_wins_and_bases_cover_subclasses() -> None:
+    assert lookup_status(BookingNotFound("x"), TABLE) is grpc.StatusCode.NOT_FOUND
+    assert lookup_status(WrongState("b1", "EXPIRED"), TABLE) is grpc.StatusCode.FAILED_PRECONDITION
+    assert lookup_status(KeyError("x"), TABLE) is None
+
+
+def test_reason_is_explicit_or_derived_from_the_class_name() -> None:
+    assert error_reason(WrongState("b1", "EXPIRED")) == "BOOKING_NOT_PENDING"
+    assert error_reason(BookingNotFound("x")) == "BOOKING_NOT_FOUND"
+
+
+def test_status_carries_message_and_error_info() -> None:
+    status = status_for_exception(WrongState("b1", "EXPIRED"), TABLE, domain="booking")
+    assert status is not None
+    assert status.code is grpc.StatusCode.FAILED_PRECONDITION
+    assert status.details == "booking b1 is EXPIRED"
+    ((key, value),) = status.trailing_metadata
+    assert key == "grpc-status-details-bin"
+    rich = status_pb2.Status.FromString(value)
+    info = error_details_pb2.ErrorInfo()
+    assert rich.details[0].Unpack(info)
+    assert (info.reason, info.domain) == ("BOOKING_NOT_PENDING", "booking")
+    assert dict(info.metadata) == {"booking_id": "b1", "state": "EXPIRED"}
+
+
+def test_unmapped_exception_has_no_status() -> None:
+    assert status_for_exception(RuntimeError("bug"), TABLE) is None
+
+
+def test_split_method() -> None:
+    assert split_method("/ticketing.booking.v1.BookingService/CreateBooking") == (
+        "ticketing.booking.v1.BookingService",
+        "CreateBooking",
+    )
