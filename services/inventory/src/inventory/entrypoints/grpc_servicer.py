@@ -1,0 +1,80 @@
+"""InventoryService over gRPC: decode → one use case → encode; errors map via ERROR_TABLE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inventory.entrypoints import proto_mapping as mapping
+from inventory.service_layer.services import SeatService
+from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+
+Context = Any
+
+
+class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
+    def __init__(self, seats: SeatService) -> None:
+        self._seats = seats
+
+    async def OpenShow(
+        self, request: inventory_pb2.OpenShowRequest, context: Context
+    ) -> inventory_pb2.OpenShowResponse:
+        opened = await self._seats.open_show(
+            show_id=request.show_id,
+            screen_id=request.screen_id,
+            currency=request.currency,
+            start_time=mapping.required_time(request, "start_time"),
+            seats=mapping.seat_specs(request),
+        )
+        return inventory_pb2.OpenShowResponse(
+            show_id=opened.show_id, seat_count=opened.seat_count, created=opened.created
+        )
+
+    async def GetSeatMap(
+        self, request: inventory_pb2.GetSeatMapRequest, context: Context
+    ) -> inventory_pb2.SeatMap:
+        seat_map = await self._seats.seat_map(request.show_id, request.viewer_user_id or None)
+        return mapping.seat_map(seat_map)
+
+    async def ListAvailableSeats(
+        self, request: inventory_pb2.ListAvailableSeatsRequest, context: Context
+    ) -> inventory_pb2.ListAvailableSeatsResponse:
+        return mapping.available_seats(await self._seats.available_seats(request.show_id))
+
+    async def HoldSeats(
+        self, request: inventory_pb2.HoldSeatsRequest, context: Context
+    ) -> inventory_pb2.HoldSeatsResponse:
+        holds = await self._seats.hold_seats(
+            show_id=request.show_id, user_id=request.user_id, seat_ids=list(request.seat_ids)
+        )
+        return mapping.holds(holds)
+
+    async def ReleaseHolds(
+        self, request: inventory_pb2.ReleaseHoldsRequest, context: Context
+    ) -> inventory_pb2.ReleaseHoldsResponse:
+        released = await self._seats.release_holds(
+            user_id=request.user_id, show_id=request.show_id or None
+        )
+        return inventory_pb2.ReleaseHoldsResponse(released=released)
+
+    async def ReserveSeats(
+        self, request: inventory_pb2.ReserveSeatsRequest, context: Context
+    ) -> inventory_pb2.ReserveSeatsResponse:
+        reservation = await self._seats.reserve_seats(
+            booking_id=request.booking_id,
+            user_id=request.user_id,
+            show_id=request.show_id,
+            seat_ids=list(request.seat_ids),
+        )
+        return mapping.reservation(reservation)
+
+    async def ConfirmSeats(
+        self, request: inventory_pb2.ConfirmSeatsRequest, context: Context
+    ) -> inventory_pb2.ConfirmSeatsResponse:
+        seats = await self._seats.confirm_seats(request.booking_id)
+        return inventory_pb2.ConfirmSeatsResponse(seats=seats)
+
+    async def ReleaseSeats(
+        self, request: inventory_pb2.ReleaseSeatsRequest, context: Context
+    ) -> inventory_pb2.ReleaseSeatsResponse:
+        seats = await self._seats.release_seats(request.booking_id)
+        return inventory_pb2.ReleaseSeatsResponse(seats=seats)

@@ -1,0 +1,239 @@
+"""Inventory use cases: open a show, read seat maps, hold, reserve, confirm and release seats.
+
+Every use case that takes seats follows one shape, so a seat is never taken twice: lock the rows
+(in id order, bounded wait) → check the rules on what the lock returned → one set-based write →
+commit. A deadlock or serialization failure, which sorted locking should make impossible, is
+retried in a fresh transaction rather than shown to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from inventory.domain import model
+from inventory.domain.errors import ConcurrentUpdate, ShowAlreadyStarted, ShowNotFound
+from inventory.domain.model import Seat, SeatMapSummary, SeatSpec, SeatView, Show
+from inventory.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 3
+CLEANUP_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    hold_ttl: timedelta
+    max_seats_per_hold: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedShow:
+    show_id: str
+    seat_count: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ViewedSeat:
+    seat: Seat
+    view: SeatView
+
+    @property
+    def my_hold_expires_at(self) -> datetime | None:
+        return self.seat.hold_expires_at if self.view is SeatView.HELD_BY_ME else None
+
+
+@dataclass(frozen=True, slots=True)
+class SeatMap:
+    show: Show
+    seats: list[ViewedSeat]
+    summary: SeatMapSummary
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableSeats:
+    show: Show
+    seats: list[Seat]
+
+
+@dataclass(frozen=True, slots=True)
+class Holds:
+    seats: list[Seat]
+    expires_at: datetime
+    ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    booking_id: str
+    show: Show
+    seats: list[Seat]
+
+    @property
+    def total_minor(self) -> int:
+        return sum(seat.price_minor for seat in self.seats)
+
+
+class SeatService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._policy = policy
+
+    async def open_show(
+        self,
+        *,
+        show_id: str,
+        screen_id: str,
+        currency: str,
+        start_time: datetime,
+        seats: Sequence[SeatSpec],
+    ) -> OpenedShow:
+        """Idempotent by show id: opening an open show changes nothing and says so."""
+        show = Show(
+            show_id=model.check_id("show_id", show_id),
+            currency=model.check_currency(currency),
+            start_time=start_time,
+            seat_count=len(seats),
+        )
+        screen = model.check_id("screen_id", screen_id)
+        model.check_layout(seats)
+
+        async def run(uow: UnitOfWork) -> OpenedShow:
+            created = await uow.seats.add_show(show, screen, seats)
+            if created:
+                return OpenedShow(show.show_id, len(seats), True)
+            existing = await uow.seats.get_show(show.show_id)
+            return OpenedShow(show.show_id, existing.seat_count if existing else 0, False)
+
+        return await self._in_transaction(run)
+
+    async def seat_map(self, show_id: str, viewer_id: str | None) -> SeatMap:
+        show_id = model.check_id("show_id", show_id)
+        async with self._uow_factory(read_only=True) as uow:
+            show, seats = await uow.seats.seats_of_show(show_id)
+        if show is None:
+            raise ShowNotFound(show_id)
+        now = self._clock()
+        viewed = [ViewedSeat(seat, seat.view_for(viewer_id, now)) for seat in seats]
+        return SeatMap(show, viewed, model.summarize(item.view for item in viewed))
+
+    async def available_seats(self, show_id: str) -> AvailableSeats:
+        show_id = model.check_id("show_id", show_id)
+        async with self._uow_factory(read_only=True) as uow:
+            show, seats = await uow.seats.available_seats(show_id, self._clock())
+        if show is None:
+            raise ShowNotFound(show_id)
+        return AvailableSeats(show, seats)
+
+    async def hold_seats(self, *, show_id: str, user_id: str, seat_ids: Sequence[str]) -> Holds:
+        """Replace the user's holds on the show with ``seat_ids``, all or nothing."""
+        show_id = model.check_id("show_id", show_id)
+        user_id = model.check_id("user_id", user_id)
+        ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=True)
+
+        async def run(uow: UnitOfWork) -> Holds:
+            now = self._clock()
+            show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
+            requested = model.check_requested(show_id, ids, locked)
+            await self._check_open(uow, show_id, show, now)
+            mine = [seat for seat in locked if seat.hold_user_id == user_id]
+            plan = model.plan_hold(requested, mine, user_id, now)
+            expires_at = now + self._policy.hold_ttl
+            await uow.seats.hold(user_id, plan.hold, plan.release, expires_at, now)
+            return Holds(plan.hold, expires_at, self._policy.hold_ttl)
+
+        return await self._in_transaction(run)
+
+    async def release_holds(self, *, user_id: str, show_id: str | None) -> int:
+        user_id = model.check_id("user_id", user_id)
+        show = model.check_id("show_id", show_id) if show_id else None
+
+        async def run(uow: UnitOfWork) -> int:
+            return await uow.seats.release_holds(user_id, show, self._clock())
+
+        return await self._in_transaction(run)
+
+    async def reserve_seats(
+        self, *, booking_id: str, user_id: str, show_id: str, seat_ids: Sequence[str]
+    ) -> Reservation:
+        """Mark the seats RESERVED for the booking; a retry with the same booking id returns the
+        same seats without changing anything."""
+        booking_id = model.check_id("booking_id", booking_id)
+        user_id = model.check_id("user_id", user_id)
+        show_id = model.check_id("show_id", show_id)
+        ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=False)
+
+        async def run(uow: UnitOfWork) -> Reservation:
+            now = self._clock()
+            show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
+            requested = model.check_requested(show_id, ids, locked)
+            if show is None:
+                raise ShowNotFound(show_id)
+            if any(not seat.is_booked_for(booking_id) for seat in requested):
+                self._check_not_started(show, now)
+            mine = [seat for seat in locked if seat.hold_user_id == user_id]
+            plan = model.plan_reservation(requested, mine, user_id, booking_id, now)
+            if not plan.changes_nothing:
+                await uow.seats.reserve(booking_id, plan.reserve, plan.release, now)
+            return Reservation(booking_id, show, plan.seats)
+
+        return await self._in_transaction(run)
+
+    async def confirm_seats(self, booking_id: str) -> int:
+        booking_id = model.check_id("booking_id", booking_id)
+
+        async def run(uow: UnitOfWork) -> int:
+            return await uow.seats.confirm(booking_id, self._clock())
+
+        return await self._in_transaction(run)
+
+    async def release_seats(self, booking_id: str) -> int:
+        booking_id = model.check_id("booking_id", booking_id)
+
+        async def run(uow: UnitOfWork) -> int:
+            return await uow.seats.release(booking_id, self._clock())
+
+        return await self._in_transaction(run)
+
+    async def delete_expired_holds(self) -> int:
+        """Garbage collection only: expired holds already count as available everywhere."""
+        total = 0
+        while True:
+            cleaned = await self._in_transaction(
+                lambda uow: uow.seats.delete_expired_holds(self._clock(), CLEANUP_BATCH_SIZE)
+            )
+            total += cleaned
+            if cleaned < CLEANUP_BATCH_SIZE:
+                return total
+
+    async def _check_open(
+        self, uow: UnitOfWork, show_id: str, show: Show | None, now: datetime
+    ) -> None:
+        if show is None:
+            show = await uow.seats.get_show(show_id)
+        if show is None:
+            raise ShowNotFound(show_id)
+        self._check_not_started(show, now)
+
+    @staticmethod
+    def _check_not_started(show: Show, now: datetime) -> None:
+        if show.has_started(now):
+            raise ShowAlreadyStarted(show.show_id)
+
+    async def _in_transaction(self, fn: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            uow = self._uow_factory()
+            try:
+                async with uow:
+                    result = await fn(uow)
+                    await uow.commit()
+                    return result
+            except ConcurrentUpdate:
+                if not uow.retryable or attempt == MAX_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
