@@ -1,0 +1,43 @@
+"""CatalogClient over gRPC: the show a booking is for."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import grpc
+
+from booking.adapters.upstream_errors import translate
+from booking.domain.errors import InvalidRequest, ShowNotFound
+from booking.domain.values import ShowSnapshot
+from booking.service_layer.ports import CatalogShow
+from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+
+
+class GrpcCatalogClient:
+    def __init__(self, channel: grpc.aio.Channel, *, deadline_seconds: float) -> None:
+        self._stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        self._deadline = deadline_seconds
+
+    async def get_show(self, show_id: str) -> CatalogShow:
+        try:
+            show = await self._stub.GetShow(
+                catalog_pb2.GetShowRequest(show_id=show_id), timeout=self._deadline
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise ShowNotFound(show_id) from error
+            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidRequest("show_id", error.details() or "bad show_id") from error
+            raise translate(error, upstream="catalog") from error
+        snapshot = ShowSnapshot(
+            show_id=show.id,
+            movie_id=show.movie_id,
+            movie_title=show.movie_title,
+            theatre_id=show.theatre_id,
+            theatre_name=show.theatre_name,
+            city=show.city,
+            screen_id=show.screen_id,
+            screen_name=show.screen_name,
+            start_time=show.start_time.ToDatetime(tzinfo=UTC),
+        )
+        return CatalogShow(snapshot=snapshot, currency=show.currency, bookable=show.bookable)

@@ -1,0 +1,1 @@
+"""The booking context's pure model: standard library only."""

@@ -1,0 +1,54 @@
+"""BookingService over gRPC: decode the request, run one use case, encode the booking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from booking.domain import commands
+from booking.domain.values import Requester
+from booking.entrypoints.proto_mapping import booking_to_proto
+from booking.service_layer.services import Bookings
+from svckit.identity import caller_from_context
+from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
+from ticketing.common.v1 import common_pb2
+
+SERVICE_NAME = "ticketing.booking.v1.BookingService"
+
+
+def requester(context: Any) -> Requester:
+    caller = caller_from_context(context)
+    return Requester(user_id=caller.user_id, is_admin=caller.is_admin)
+
+
+class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
+    def __init__(self, bookings: Bookings) -> None:
+        self._bookings = bookings
+
+    async def CreateBooking(
+        self, request: booking_pb2.CreateBookingRequest, context: Any
+    ) -> booking_pb2.Booking:
+        cmd = commands.CreateBooking(request.user_id, request.show_id, list(request.seat_ids))
+        return booking_to_proto(await self._bookings.create(cmd, requester(context)))
+
+    async def GetBooking(
+        self, request: booking_pb2.GetBookingRequest, context: Any
+    ) -> booking_pb2.Booking:
+        return booking_to_proto(await self._bookings.get(request.booking_id, requester(context)))
+
+    async def ListUserBookings(
+        self, request: booking_pb2.ListUserBookingsRequest, context: Any
+    ) -> booking_pb2.ListUserBookingsResponse:
+        cmd = commands.ListUserBookings(
+            request.user_id, request.page.page_size, request.page.page_token
+        )
+        page, next_token = await self._bookings.list_for_user(cmd, requester(context))
+        return booking_pb2.ListUserBookingsResponse(
+            bookings=[booking_to_proto(booking) for booking in page.bookings],
+            page=common_pb2.PageResponse(next_page_token=next_token, total_size=page.total_size),
+        )
+
+    async def CancelBooking(
+        self, request: booking_pb2.CancelBookingRequest, context: Any
+    ) -> booking_pb2.Booking:
+        cmd = commands.CancelBooking(request.booking_id, request.reason)
+        return booking_to_proto(await self._bookings.cancel(cmd, requester(context)))

@@ -1,0 +1,108 @@
+"""Small things the booking integration tests share: callers, payment events, DB reads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from svckit.amqp import declare_exchange
+from ticketing.common.v1 import common_pb2
+from ticketing.events.v1 import events_pb2
+
+
+def as_user(user_id: str, *roles: str) -> tuple[tuple[str, str], ...]:
+    metadata = [("x-user-id", user_id)]
+    if roles:
+        metadata.append(("x-user-roles", ",".join(roles)))
+    return tuple(metadata)
+
+
+def now_stamp() -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(datetime.now(UTC))
+    return stamp
+
+
+def payment_succeeded(
+    booking_id: str, user_id: str, amount_minor: int, *, payment_id: str | None = None
+) -> events_pb2.PaymentSucceeded:
+    return events_pb2.PaymentSucceeded(
+        event_id=str(uuid.uuid4()),
+        occurred_at=now_stamp(),
+        payment_id=payment_id or str(uuid.uuid4()),
+        booking_id=booking_id,
+        user_id=user_id,
+        session_id=f"sess_{uuid.uuid4().hex}",
+        amount=common_pb2.Money(amount_minor=amount_minor, currency="INR"),
+    )
+
+
+def payment_failed(booking_id: str, user_id: str, amount_minor: int) -> events_pb2.PaymentFailed:
+    return events_pb2.PaymentFailed(
+        event_id=str(uuid.uuid4()),
+        occurred_at=now_stamp(),
+        payment_id=str(uuid.uuid4()),
+        booking_id=booking_id,
+        user_id=user_id,
+        session_id=f"sess_{uuid.uuid4().hex}",
+        amount=common_pb2.Money(amount_minor=amount_minor, currency="INR"),
+        reason="card declined",
+    )
+
+
+async def publish_payment_event(
+    channel: AbstractChannel, prefix: str, routing_key: str, event: Message
+) -> None:
+    """As payment's outbox relay publishes: persistent, typed, message id = event id."""
+    exchange = await declare_exchange(channel, prefix, "payment.events")
+    event_id: str = event.event_id  # type: ignore[attr-defined]
+    await exchange.publish(
+        aio_pika.Message(
+            event.SerializeToString(),
+            content_type="application/x-protobuf",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=event_id,
+            type=event.DESCRIPTOR.full_name,
+        ),
+        routing_key=routing_key,
+    )
+
+
+def events_for(
+    received: list[AbstractIncomingMessage], routing_key: str, booking_id: str
+) -> list[Any]:
+    """Decoded booking.events messages of one kind about one booking."""
+    kinds = {
+        "booking.confirmed": events_pb2.BookingConfirmed,
+        "booking.expired": events_pb2.BookingExpired,
+        "booking.cancelled": events_pb2.BookingCancelled,
+        "booking.refunded": events_pb2.BookingRefunded,
+        "booking.payment_rejected": events_pb2.BookingPaymentRejected,
+    }
+    decoded = [
+        kinds[message.routing_key].FromString(message.body)
+        for message in received
+        if message.routing_key == routing_key
+    ]
+    return [event for event in decoded if event.booking_id == booking_id]
+
+
+async def booking_row(engine: AsyncEngine, booking_id: str) -> Any:
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            text("SELECT * FROM booking.bookings WHERE id = :id"), {"id": booking_id}
+        )
+        return result.one_or_none()
+
+
+async def status_of(engine: AsyncEngine, booking_id: str) -> str | None:
+    row = await booking_row(engine, booking_id)
+    return None if row is None else str(row.status)
