@@ -1,0 +1,1 @@
+"""PostgreSQL tables and repositories, the provider's HTTP API, booking's gRPC API."""

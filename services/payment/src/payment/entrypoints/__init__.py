@@ -1,0 +1,1 @@
+"""gRPC servicer, booking event consumer and background jobs."""

@@ -1,0 +1,1 @@
+"""Use cases of the payment context and the ports they need."""
