@@ -1,0 +1,180 @@
+"""The composition root: ``create_app(config)`` wires routes, errors, auth, middleware and the
+upstream channels (opened in the lifespan, one per service, shared by every request)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from gateway.auth import TokenSettings
+from gateway.config import Config
+from gateway.errors import install_error_handlers
+from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
+from gateway.metrics import metrics_endpoint
+from gateway.middleware import GatewayMiddleware
+from gateway.rate_limit import RateLimiter
+from gateway.render_cache import RenderCache
+from gateway.responses import JsonResponse
+from gateway.routes import bookings, catalog, health, payments, seats
+from gateway.state import Gateway
+from gateway.upstreams import Upstreams
+from svckit.db import create_engine
+from svckit.logging import configure_logging
+
+__all__ = ["app_from_env", "create_app"]
+
+VERSION = "1.0.0"
+
+DESCRIPTION = """
+The Ticketing REST API: browse shows, hold and book seats, pay, refund.
+
+* **JSON** field names are camelCase; request bodies reject unknown fields. Seat lists accept
+  `showSeatIds` or its alias `seatIds` (1 to 10 distinct ids).
+* **Money** is an integer in the currency's minor unit (paise, cents) next to its `currency`:
+  `{"totalAmount": 50000, "currency": "INR"}` is ₹500.00. Times are RFC 3339 UTC.
+* **Auth**: `Authorization: Bearer <JWT>` (HS256; claims `sub` = user id, `roles`, `exp`,
+  `iss=ticketing`, `aud=ticketing-api`). Catalog reads and seat maps are open; everything else
+  needs a token. A `userId` in a path, query or body must be the token's subject unless the
+  caller is an admin. Catalog writes need the `admin` role.
+* **Errors** have one shape, `{"error": {"code", "message", "details"}}`: 400 bad input,
+  401 no/invalid token, 403 not yours, 404 missing, 409 conflict (seats taken, wrong state),
+  422 Idempotency-Key reused with another body, 429 rate limited (`Retry-After`),
+  503 a service is down, 504 a service timed out.
+* **Idempotency-Key** on `POST /bookings`, `/payments/initiate`, `/payments/refund/{bookingId}`.
+* **Rate limits** per user on holds and bookings (429 with `Retry-After`).
+"""
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    config: Config = app.state.config
+    upstreams = Upstreams(
+        {
+            "catalog": config.catalog_addr,
+            "inventory": config.inventory_addr,
+            "booking": config.booking_addr,
+            "payment": config.payment_addr,
+        },
+        deadline_seconds=config.grpc_deadline_seconds,
+    )
+    engine = create_engine(
+        config.database_url,
+        pool_size=config.db_pool_size,
+        max_overflow=config.db_pool_size,
+        application_name="gateway",
+    )
+    store = IdempotencyStore(
+        engine,
+        ttl_seconds=config.idempotency_ttl_hours * 3600,
+        lock_seconds=config.idempotency_lock_seconds,
+    )
+    app.state.gateway = Gateway(
+        config=config,
+        upstreams=upstreams,
+        idempotency=store,
+        limiter=RateLimiter(config.rate_limit_per_minute),
+        seat_maps=RenderCache(config.seat_map_cache_size),
+    )
+    expiry = asyncio.create_task(
+        store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
+    )
+    try:
+        yield
+    finally:
+        expiry.cancel()
+        await asyncio.gather(expiry, return_exceptions=True)
+        await upstreams.close()
+        await engine.dispose()
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, with FastAPI's default 422 validation answer replaced by our
+    400 (validation is a 400 here; 422 means only a reused Idempotency-Key)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+        tags=app.openapi_tags,
+    )
+    error_ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            default_422 = responses.get("422", {})
+            if "HTTPValidationError" in str(default_422):
+                del responses["422"]
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Invalid request",
+                    "content": {"application/json": {"schema": error_ref}},
+                },
+            )
+    schemas = schema.get("components", {}).get("schemas", {})
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(config: Config) -> FastAPI:
+    app = FastAPI(
+        title="Ticketing API",
+        version=VERSION,
+        description=DESCRIPTION,
+        docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        default_response_class=JsonResponse,
+        lifespan=_lifespan,
+        strict_content_type=False,
+        openapi_tags=[
+            {"name": "seats", "description": "Seat maps and layouts (open to anonymous viewers)"},
+            {"name": "bookings", "description": "Holds and bookings"},
+            {"name": "payments", "description": "Checkout, webhooks, refunds"},
+            {"name": "catalog", "description": "Movies, theatres, screens, shows"},
+            {"name": "health", "description": "Service health"},
+        ],
+    )
+    app.state.config = config
+    app.state.metrics_multiproc_dir = config.metrics_multiproc_dir
+    app.state.token_settings = TokenSettings(
+        secret=config.jwt_secret,
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        leeway_seconds=config.jwt_leeway_seconds,
+    )
+    install_error_handlers(app)
+    for module in (seats, bookings, payments, catalog, health):
+        app.include_router(module.router)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    if config.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(config.cors_allow_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=[REPLAYED_HEADER, "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(
+        GatewayMiddleware, max_body_bytes=config.max_body_bytes, access_log=config.access_log
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The uvicorn factory (``gateway.app:app_from_env``) each worker process calls."""
+    config = Config.from_env()
+    configure_logging("gateway", config.log_level)
+    return create_app(config)

@@ -1,0 +1,168 @@
+"""Seat holds and the booking lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
+
+from gateway.auth import Authenticated, acting_user, ensure_acts_for
+from gateway.rendering import bookings as render
+from gateway.responses import json_response
+from gateway.routes import API_PREFIX
+from gateway.schemas.bookings import (
+    BookingListResponse,
+    BookingResponse,
+    CancelBookingRequest,
+    CreateBookingRequest,
+    HoldSeatsRequest,
+    HoldSeatsResponse,
+    ReleaseHoldsResponse,
+)
+from gateway.schemas.common import QUERY_TEXT, PageSize, error_responses
+from gateway.state import IdempotencyKey, State
+from ticketing.booking.v1 import booking_pb2
+from ticketing.common.v1 import common_pb2
+from ticketing.inventory.v1 import inventory_pb2
+
+router = APIRouter(prefix=f"{API_PREFIX}/bookings", tags=["bookings"])
+
+BookingId = Annotated[UUID, Path(alias="bookingId")]
+HOLDS = "holds"
+BOOKINGS = "bookings"
+
+
+@router.post(
+    "/hold-seats",
+    status_code=201,
+    response_model=HoldSeatsResponse,
+    summary="Hold seats for a few minutes",
+    description="All or nothing; replaces the user's previous holds on the show. "
+    "Seats held or booked by someone else → 409 naming them.",
+    responses=error_responses(400, 401, 403, 404, 409, 429, 503, 504),
+)
+async def hold_seats(gw: State, caller: Authenticated, body: HoldSeatsRequest) -> Response:
+    user_id = acting_user(caller, body.user_id)
+    gw.limiter.check(HOLDS, str(caller.user_id))
+    request = inventory_pb2.HoldSeatsRequest(
+        show_id=str(body.show_id),
+        user_id=user_id,
+        seat_ids=[str(seat) for seat in body.show_seat_ids],
+    )
+    reply = await gw.upstreams.call("inventory", gw.upstreams.inventory.HoldSeats, request, caller)
+    return json_response(render.holds(reply), 201)
+
+
+@router.delete(
+    "/holds/{userId}",
+    response_model=ReleaseHoldsResponse,
+    summary="Release the user's holds (on one show, or all)",
+    responses=error_responses(400, 401, 403, 429, 503, 504),
+)
+async def release_holds(
+    gw: State,
+    caller: Authenticated,
+    user_id: Annotated[UUID, Path(alias="userId")],
+    show_id: Annotated[UUID | None, Query(alias="showId")] = None,
+) -> Response:
+    ensure_acts_for(caller, str(user_id))
+    gw.limiter.check(HOLDS, str(caller.user_id))
+    request = inventory_pb2.ReleaseHoldsRequest(
+        user_id=str(user_id), show_id=str(show_id) if show_id else ""
+    )
+    reply = await gw.upstreams.call(
+        "inventory", gw.upstreams.inventory.ReleaseHolds, request, caller
+    )
+    return json_response({"released": reply.released})
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BookingResponse,
+    summary="Book seats (PENDING until paid)",
+    description="Honours `Idempotency-Key`. Seats taken by someone else → 409 naming them.",
+    responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503, 504),
+)
+async def create_booking(
+    request: Request,
+    gw: State,
+    caller: Authenticated,
+    body: CreateBookingRequest,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    user_id = acting_user(caller, body.user_id)
+    gw.limiter.check(BOOKINGS, str(caller.user_id))
+    rpc_request = booking_pb2.CreateBookingRequest(
+        user_id=user_id,
+        show_id=str(body.show_id),
+        seat_ids=[str(seat) for seat in body.show_seat_ids],
+    )
+
+    async def create() -> Response:
+        reply = await gw.upstreams.call(
+            "booking", gw.upstreams.booking.CreateBooking, rpc_request, caller
+        )
+        return json_response(render.booking(reply), 201)
+
+    document = {**body.model_dump(mode="json", by_alias=True), "userId": user_id}
+    return await gw.idempotent(request, caller, idempotency_key, document, create)
+
+
+@router.get(
+    "/user/{userId}",
+    response_model=BookingListResponse,
+    summary="The user's bookings, newest first",
+    responses=error_responses(400, 401, 403, 503, 504),
+)
+async def list_user_bookings(
+    gw: State,
+    caller: Authenticated,
+    user_id: Annotated[UUID, Path(alias="userId")],
+    page_size: Annotated[PageSize | None, Query(alias="pageSize")] = None,
+    page_token: Annotated[str, Query(alias="pageToken", max_length=512, pattern=QUERY_TEXT)] = "",
+) -> Response:
+    ensure_acts_for(caller, str(user_id))
+    request = booking_pb2.ListUserBookingsRequest(
+        user_id=str(user_id),
+        page=common_pb2.PageRequest(page_size=page_size or 0, page_token=page_token),
+    )
+    reply = await gw.upstreams.call(
+        "booking", gw.upstreams.booking.ListUserBookings, request, caller
+    )
+    return json_response(render.booking_list(reply))
+
+
+@router.get(
+    "/{bookingId}",
+    response_model=BookingResponse,
+    summary="A booking with its seats, show and payment",
+    responses=error_responses(400, 401, 403, 404, 503, 504),
+)
+async def get_booking(gw: State, caller: Authenticated, booking_id: BookingId) -> Response:
+    request = booking_pb2.GetBookingRequest(booking_id=str(booking_id))
+    reply = await gw.upstreams.call("booking", gw.upstreams.booking.GetBooking, request, caller)
+    return json_response(render.booking(reply))
+
+
+@router.patch(
+    "/{bookingId}/cancel",
+    response_model=BookingResponse,
+    summary="Cancel a PENDING booking",
+    description="A booking in another state → 409.",
+    responses=error_responses(400, 401, 403, 404, 409, 429, 503, 504),
+)
+async def cancel_booking(
+    gw: State,
+    caller: Authenticated,
+    booking_id: BookingId,
+    body: CancelBookingRequest | None = None,
+) -> Response:
+    gw.limiter.check(BOOKINGS, str(caller.user_id))
+    request = booking_pb2.CancelBookingRequest(
+        booking_id=str(booking_id), reason=body.reason if body else ""
+    )
+    reply = await gw.upstreams.call("booking", gw.upstreams.booking.CancelBooking, request, caller)
+    return json_response(render.booking(reply))

@@ -1,0 +1,275 @@
+"""Movies, theatres, screens (with seat layouts) and shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, field_validator
+
+from gateway.schemas.common import (
+    EXAMPLE_MOVIE,
+    EXAMPLE_SCREEN,
+    EXAMPLE_SHOW,
+    EXAMPLE_THEATRE,
+    MinorUnits,
+    Page,
+    RequestModel,
+    ResponseModel,
+    Tier,
+    TierOut,
+)
+from gateway.schemas.seats import LayoutRowView
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class CreateMovieRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Interstellar",
+                    "durationMinutes": 169,
+                    "rating": "UA",
+                    "genres": ["Sci-Fi", "Drama"],
+                    "language": "English",
+                    "description": "A team travels through a wormhole in search of a new home.",
+                    "releaseDate": "2014-11-07",
+                }
+            ]
+        }
+    )
+
+    title: ShortText
+    duration_minutes: Annotated[StrictInt, Field(ge=1, le=1440)]
+    rating: str = Field(default="", max_length=20)
+    genres: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
+        default_factory=list, max_length=20
+    )
+    language: str = Field(default="", max_length=50)
+    description: str = Field(default="", max_length=5000)
+    release_date: dt.date | None = None
+
+
+class CreateTheatreRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "PVR Phoenix", "city": "Mumbai", "address": "Lower Parel"}]
+        }
+    )
+
+    name: ShortText
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    address: str = Field(default="", max_length=500)
+
+
+class LayoutSeatInput(RequestModel):
+    number: Annotated[StrictInt, Field(ge=1, le=999)]
+    tier: Tier
+
+
+class LayoutRowInput(RequestModel):
+    label: Annotated[str, Field(min_length=1, max_length=5)]
+    seats: list[LayoutSeatInput] = Field(min_length=1, max_length=200)
+
+
+class LayoutInput(RequestModel):
+    rows: list[LayoutRowInput] = Field(min_length=1, max_length=100)
+
+
+class CreateScreenRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Audi 1",
+                    "layout": {
+                        "rows": [
+                            {
+                                "label": "A",
+                                "seats": [
+                                    {"number": 1, "tier": "VIP"},
+                                    {"number": 2, "tier": "VIP"},
+                                ],
+                            },
+                            {
+                                "label": "B",
+                                "seats": [
+                                    {"number": 1, "tier": "REGULAR"},
+                                    {"number": 2, "tier": "REGULAR"},
+                                ],
+                            },
+                        ]
+                    },
+                }
+            ]
+        }
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    layout: LayoutInput
+
+
+class PriceInput(RequestModel):
+    tier: Tier
+    amount: MinorUnits
+
+
+class CreateShowRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "movieId": EXAMPLE_MOVIE,
+                    "screenId": EXAMPLE_SCREEN,
+                    "startTime": "2026-02-01T14:30:00Z",
+                    "currency": "INR",
+                    "prices": [
+                        {"tier": "REGULAR", "amount": 20000},
+                        {"tier": "VIP", "amount": 45000},
+                    ],
+                }
+            ]
+        }
+    )
+
+    movie_id: UUID
+    screen_id: UUID
+    start_time: AwareDatetime = Field(description="RFC 3339 with a UTC offset.")
+
+    @field_validator("start_time", mode="after")
+    @classmethod
+    def _in_utc(cls, value: dt.datetime) -> dt.datetime:
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("is out of range") from None
+
+    currency: str = Field(default="INR", pattern=r"^[A-Z]{3}$")
+    prices: list[PriceInput] = Field(min_length=1, max_length=3)
+
+
+class MovieResponse(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_MOVIE,
+                    "title": "Interstellar",
+                    "durationMinutes": 169,
+                    "rating": "UA",
+                    "genres": ["Sci-Fi", "Drama"],
+                    "language": "English",
+                    "description": "A team travels through a wormhole in search of a new home.",
+                    "releaseDate": "2014-11-07",
+                }
+            ]
+        }
+    )
+
+    id: str
+    title: str
+    duration_minutes: int
+    rating: str
+    genres: list[str]
+    language: str
+    description: str
+    release_date: str | None = Field(description="YYYY-MM-DD.")
+
+
+class MovieListResponse(Page):
+    movies: list[MovieResponse]
+
+
+class TheatreResponse(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_THEATRE,
+                    "name": "PVR Phoenix",
+                    "city": "Mumbai",
+                    "address": "Lower Parel",
+                }
+            ]
+        }
+    )
+
+    id: str
+    name: str
+    city: str
+    address: str
+
+
+class TheatreListResponse(Page):
+    theatres: list[TheatreResponse]
+
+
+class LayoutView(ResponseModel):
+    rows: list[LayoutRowView]
+
+
+class ScreenResponse(ResponseModel):
+    id: str
+    theatre_id: str
+    name: str
+    capacity: int
+    layout: LayoutView
+
+
+class ScreenListResponse(ResponseModel):
+    screens: list[ScreenResponse]
+
+
+class PriceView(ResponseModel):
+    tier: TierOut
+    amount: int
+
+
+class ShowResponse(ResponseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_SHOW,
+                    "movieId": EXAMPLE_MOVIE,
+                    "movieTitle": "Interstellar",
+                    "theatreId": EXAMPLE_THEATRE,
+                    "theatreName": "PVR Phoenix",
+                    "screenId": EXAMPLE_SCREEN,
+                    "screenName": "Audi 1",
+                    "city": "Mumbai",
+                    "startTime": "2026-02-01T14:30:00Z",
+                    "endTime": "2026-02-01T17:19:00Z",
+                    "currency": "INR",
+                    "prices": [
+                        {"tier": "REGULAR", "amount": 20000},
+                        {"tier": "VIP", "amount": 45000},
+                    ],
+                    "bookable": True,
+                    "capacity": 120,
+                }
+            ]
+        }
+    )
+
+    id: str
+    movie_id: str
+    movie_title: str
+    theatre_id: str
+    theatre_name: str
+    screen_id: str
+    screen_name: str
+    city: str
+    start_time: str | None
+    end_time: str | None
+    currency: str
+    prices: list[PriceView]
+    bookable: bool = Field(description="Seats are open for booking.")
+    capacity: int
+
+
+class ShowListResponse(Page):
+    shows: list[ShowResponse]

@@ -1,0 +1,63 @@
+"""What every route needs, built once in the app's lifespan and reached through a dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from starlette.responses import Response
+
+from gateway.config import Config
+from gateway.idempotency import IdempotencyStore, KeyScope, request_fingerprint
+from gateway.rate_limit import RateLimiter
+from gateway.render_cache import RenderCache
+from gateway.upstreams import Upstreams
+from svckit.identity import Caller
+
+__all__ = ["Gateway", "IdempotencyKey", "State"]
+
+
+@dataclass(frozen=True, slots=True)
+class Gateway:
+    config: Config
+    upstreams: Upstreams
+    idempotency: IdempotencyStore
+    limiter: RateLimiter
+    seat_maps: RenderCache
+
+    async def idempotent(
+        self,
+        request: Request,
+        caller: Caller,
+        key: str | None,
+        body: Any,
+        call: Callable[[], Awaitable[Response]],
+    ) -> Response:
+        """Run ``call`` under the request's ``Idempotency-Key`` (just run it without one)."""
+        if key is None or caller.user_id is None:
+            return await call()
+        scope = KeyScope(caller.user_id, f"{request.method} {request.url.path}", key)
+        return await self.idempotency.run(scope, request_fingerprint(scope.route, body), call)
+
+
+async def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+State = Annotated[Gateway, Depends(_gateway)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string (a UUID is ideal). Retrying with the same key and body "
+        "replays the first answer (`Idempotent-Replayed: true`); another body → 422; while "
+        "the first request is still running → 409. Kept 24 h.",
+    ),
+]
