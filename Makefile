@@ -1,0 +1,90 @@
+# Ticketing — every developer command. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV ?= uv
+RUN := $(UV) run --frozen
+PY_SRC := libs/svckit/src services/catalog/src services/inventory/src services/booking/src \
+          services/payment/src services/payment_simulator/src gateway/src
+
+# Local infrastructure (override on the command line or in the environment).
+DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ticketing
+AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
+export DATABASE_URL AMQP_URL
+
+# Tests use these servers when reachable; otherwise tests/conftest.py starts containers.
+LOCAL_PG := postgresql://postgres@127.0.0.1:5432/postgres
+LOCAL_AMQP := amqp://guest:guest@127.0.0.1:5672/
+
+# `make token USER=<uuid>`: $(USER) is also the login name, so only a command-line USER counts.
+ifeq ($(origin USER),command line)
+TOKEN_USER := $(USER)
+else
+TOKEN_USER := 11111111-1111-4111-8111-111111111111
+endif
+
+.PHONY: help install protos protos-check lint format test test-unit test-integration test-e2e \
+        run migrate seed token bench bench-smoke up down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+install: ## create .venv with every package and tool from the lock file
+	@command -v $(UV) >/dev/null || { echo "uv not found: installing it with pip"; python3 -m pip install -q 'uv>=0.9'; }
+	$(UV) sync --frozen
+
+protos: install ## regenerate libs/ticketing from protos/
+	$(RUN) python libs/ticketing/generate.py
+
+protos-check: install ## fail if libs/ticketing drifted from protos/
+	$(RUN) python libs/ticketing/generate.py --check
+
+lint: install ## ruff (format check + lint), mypy, import-linter
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) mypy $(PY_SRC)
+	$(RUN) lint-imports
+
+format: install ## apply ruff formatting and safe fixes
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+test: install lint protos-check ## lint, check the stubs, run every test against real PostgreSQL and RabbitMQ
+	@eval "$$($(RUN) python deploy/local/preflight.py --test-env)"; \
+	  $(RUN) pytest $(PYTEST_ARGS)
+
+test-unit: install ## unit tests only
+	$(RUN) pytest -m unit $(PYTEST_ARGS)
+
+test-integration: install ## integration tests only
+	@eval "$$($(RUN) python deploy/local/preflight.py --test-env)"; \
+	  $(RUN) pytest -m integration $(PYTEST_ARGS)
+
+test-e2e: install ## end-to-end tests only (the whole system as processes)
+	@eval "$$($(RUN) python deploy/local/preflight.py --test-env)"; \
+	  $(RUN) pytest -m e2e $(PYTEST_ARGS)
+
+migrate: install ## create the database if missing and migrate every schema
+	$(RUN) python deploy/local/preflight.py
+	$(RUN) python deploy/local/setup_db.py
+
+run: migrate ## set up and run the whole system with demo data (Ctrl-C stops it)
+	$(RUN) honcho -f deploy/local/Procfile -e deploy/local/dev.env -d . start
+
+seed: install ## load the demo catalog (idempotent; needs catalog and inventory running)
+	$(RUN) python -m catalog seed
+
+token: install ## print a development JWT: make token USER=<uuid> [ROLE=admin]
+	@$(RUN) python -m gateway token --user $(TOKEN_USER) $(if $(ROLE),--role $(ROLE))
+
+bench: install ## run the benchmark workloads (see tests/load)
+	@echo "make bench: the benchmark is not written yet (issue: Benchmark)." && exit 1
+
+up: ## run the whole system in containers (Docker)
+	docker compose up -d --build
+
+down: ## stop the containers
+	docker compose down
+
+clean: ## remove caches and the virtual environment
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache bench-results

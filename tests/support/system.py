@@ -1,0 +1,148 @@
+"""The whole Ticketing system as real processes, for end-to-end tests and the benchmark.
+
+Every service runs as `python -m <service> serve` against the run's own database and AMQP prefix,
+on free ports, exactly as `make run` starts them. Logs go to one file per process, which a failing
+test prints.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+GRPC_SERVICES = ("catalog", "inventory", "booking", "payment")
+JWT_SECRET = "ticketing-e2e-secret"
+WEBHOOK_SECRET = "whsec_ticketing_e2e"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class System:
+    database_url: str
+    amqp_url: str
+    amqp_prefix: str
+    log_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in (*GRPC_SERVICES, "simulator", "gateway"):
+            self.ports[name] = free_port()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("TEST_", "PYTEST"))
+        }
+        env.update(
+            ENV="development",
+            LOG_LEVEL="INFO",
+            DATABASE_URL=self.database_url,
+            AMQP_URL=self.amqp_url,
+            AMQP_PREFIX=self.amqp_prefix,
+            METRICS_PORT="0",
+            JWT_SECRET=JWT_SECRET,
+            PAYMENT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            PORT=str(self.ports["gateway"]),
+            SIMULATOR_PORT=str(self.ports["simulator"]),
+            PUBLIC_URL=f"http://127.0.0.1:{self.ports['simulator']}",
+            PAYMENT_PROVIDER_URL=f"http://127.0.0.1:{self.ports['simulator']}",
+            WEBHOOK_URL=f"{self.base_url}/api/v1/payments/webhook",
+            **{f"{name.upper()}_ADDR": f"127.0.0.1:{self.ports[name]}" for name in GRPC_SERVICES},
+        )
+        env.update(self.extra_env)
+        return env
+
+    def migrate(self) -> None:
+        for service in (*GRPC_SERVICES, "gateway"):
+            subprocess.run(
+                [sys.executable, "-m", service, "migrate"],
+                env=self.env(),
+                check=True,
+                capture_output=True,
+            )
+
+    def command(self, name: str) -> list[str]:
+        if name == "simulator":
+            return [sys.executable, "-m", "payment_simulator"]
+        return [sys.executable, "-m", name, "serve"]
+
+    def start_service(self, name: str) -> None:
+        env = self.env()
+        if name in GRPC_SERVICES:
+            env["GRPC_PORT"] = str(self.ports[name])
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            self.command(name), env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def stop_service(self, name: str, timeout: float = 15.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def start(self, timeout: float = 90.0) -> None:
+        self.migrate()
+        for name in ("inventory", "catalog", "booking", "payment", "simulator", "gateway"):
+            self.start_service(name)
+        self.wait_healthy(timeout)
+
+    def wait_healthy(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited early:\n{self.logs(name)}")
+            try:
+                response = httpx.get(f"{self.base_url}/api/v1/health", timeout=2)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as exc:
+                last = repr(exc)
+            time.sleep(0.25)
+        raise RuntimeError(f"system not healthy in {timeout}s: {last}\n{self.all_logs()}")
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+
+    def logs(self, name: str, tail: int = 60) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        lines = path.read_text(errors="replace").splitlines()
+        return "\n".join(lines[-tail:])
+
+    def all_logs(self, tail: int = 30) -> str:
+        return "\n".join(
+            f"--- {name} ---\n{self.logs(name, tail)}"
+            for name in (*GRPC_SERVICES, "simulator", "gateway")
+        )
