@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -57,6 +58,7 @@ async def whoami(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
 
 
 UPSTREAM: dict[str, grpc.aio.Channel] = {}
+SERVER_ADDRESS: dict[str, str] = {}
 
 
 async def ask_upstream(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
@@ -112,6 +114,7 @@ async def grpc_channel() -> AsyncIterator[grpc.aio.Channel]:
     await server.start()
     channel = create_channel(f"127.0.0.1:{port}")
     UPSTREAM["channel"] = channel
+    SERVER_ADDRESS["address"] = f"127.0.0.1:{port}"
     yield channel
     del UPSTREAM["channel"]
     await channel.close()
@@ -290,3 +293,26 @@ async def test_sigterm_stops_the_server_gracefully_on_uvloop() -> None:
     output = await asyncio.wait_for(process.stdout.read(), 20)
     assert await process.wait() == 0
     assert b"stopped cleanly" in output
+
+
+async def test_healthcheck_cli_exits_zero_only_for_a_serving_server(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    address = SERVER_ADDRESS["address"]
+
+    async def healthcheck(*args: str) -> tuple[int, bytes]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "svckit.healthcheck", *args, stdout=subprocess.PIPE
+        )
+        output, _ = await asyncio.wait_for(process.communicate(), 30)
+        return await process.wait(), output
+
+    assert await healthcheck(address) == (0, f"{address} (server): SERVING\n".encode())
+    code, output = await healthcheck(address, "no.Such")
+    assert code == 1 and b"NOT_FOUND" in output
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        free = sock.getsockname()[1]
+    code, output = await healthcheck(f"127.0.0.1:{free}", "--timeout", "1")
+    assert code == 1
+    assert b"UNAVAILABLE" in output or b"DEADLINE_EXCEEDED" in output
