@@ -10,7 +10,7 @@ import uuid
 
 from gateway.auth import TokenSettings, issue_token
 from gateway.config import MIGRATIONS_DIR, PROMETHEUS_MULTIPROC_DIR, SCHEMA, Config
-from svckit.config import ConfigError
+from svckit.config import from_env_or_exit
 from svckit.logging import configure_logging
 
 
@@ -59,11 +59,7 @@ def _serve(config: Config) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        print(f"gateway: configuration error: {exc}", file=sys.stderr)
-        return 2
+    config = from_env_or_exit(Config.from_env, "gateway")
     if args.command == "token":
         settings = TokenSettings(config.jwt_secret, config.jwt_issuer, config.jwt_audience)
         print(issue_token(settings, args.user, args.role, ttl_seconds=args.ttl_hours * 3600))

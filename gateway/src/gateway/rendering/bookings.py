@@ -72,7 +72,7 @@ def booking(reply: booking_pb2.Booking) -> dict[str, Any]:
         "payment": _payment(reply.payment, currency) if reply.HasField("payment") else None,
         "history": [
             {
-                "fromStatus": BOOKING_STATUS.get(change.from_status, "UNSPECIFIED"),
+                "fromStatus": BOOKING_STATUS[change.from_status] if change.from_status else None,
                 "toStatus": BOOKING_STATUS.get(change.to_status, "UNSPECIFIED"),
                 "reason": change.reason,
                 "at": timestamp(change, "at"),

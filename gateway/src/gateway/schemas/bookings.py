@@ -125,7 +125,7 @@ class BookingPaymentView(ResponseModel):
 
 
 class StatusChangeView(ResponseModel):
-    from_status: BookingStatus
+    from_status: BookingStatus | None = Field(None, description="null for the creation entry")
     to_status: BookingStatus
     reason: str
     at: str | None

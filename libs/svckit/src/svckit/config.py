@@ -9,6 +9,7 @@ Every function takes an optional ``environ`` mapping so tests need not touch ``o
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Collection, Mapping
 from typing import TypeVar
 
@@ -141,3 +142,15 @@ def env_choice(
     if value not in choices:
         raise ConfigError(name, f"expected one of {sorted(choices)}, got {value!r}")
     return value
+
+
+def from_env_or_exit(load: Callable[[], T], program: str) -> T:
+    """``load()`` a service's settings; on a ConfigError say which variable and exit with 2.
+
+    Processes start from this, so a missing or bad variable is one clear line, not a traceback.
+    """
+    try:
+        return load()
+    except ConfigError as exc:
+        print(f"{program}: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

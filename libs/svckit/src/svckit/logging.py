@@ -62,7 +62,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric_level)
-    for noisy in ("aiormq", "aio_pika"):
+    for noisy in ("aiormq", "aio_pika", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(max(numeric_level, logging.WARNING))
 
 

@@ -8,7 +8,7 @@ import sys
 from booking.bootstrap import create_app
 from booking.config import MIGRATIONS_DIR, Config
 from svckit import runtime
-from svckit.config import ConfigError
+from svckit.config import from_env_or_exit
 from svckit.db import migrate
 from svckit.logging import configure_logging
 from svckit.metrics import start_metrics_server
@@ -23,11 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="booking", description=__doc__)
     parser.add_argument("command", choices=("serve", "migrate"))
     args = parser.parse_args(argv)
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        print(f"booking: configuration error: {exc}", file=sys.stderr)
-        return 2
+    config = from_env_or_exit(Config.from_env, "booking")
     configure_logging("booking", config.log_level)
     if args.command == "migrate":
         migrate(config.database_url, MIGRATIONS_DIR, "booking")

@@ -30,18 +30,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    from svckit.config import from_env_or_exit
     from svckit.logging import configure_logging
     from svckit.runtime import run
 
     if args.command == "seed":
         from catalog.entrypoints.seed import seed_catalog
 
-        seed_config = SeedConfig.from_env()
+        seed_config = from_env_or_exit(SeedConfig.from_env, "catalog seed")
         configure_logging("catalog-seed", seed_config.log_level)
         run(seed_catalog(args.catalog_addr or seed_config.catalog_addr))
         return 0
 
-    config = Config.from_env()
+    config = from_env_or_exit(Config.from_env, "catalog")
     configure_logging("catalog", config.log_level)
     if args.command == "migrate":
         from svckit.db import migrate

@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m inventory")
     parser.add_argument("command", choices=("serve", "migrate"))
     args = parser.parse_args(argv)
-    config = Config.from_env()
+
+    from svckit.config import from_env_or_exit
+
+    config = from_env_or_exit(Config.from_env, "inventory")
 
     from svckit.logging import configure_logging
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
-from payment.config import MIGRATIONS_DIR, Config
+from payment.config import DATABASE_URL, MIGRATIONS_DIR, Config
+from svckit.config import from_env_or_exit
 from svckit.db import migrate
 from svckit.logging import configure_logging
 from svckit.metrics import start_metrics_server
@@ -18,18 +21,20 @@ async def _serve(config: Config) -> None:
     await app.serve()
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m payment")
     parser.add_argument("command", choices=("serve", "migrate"))
     command = parser.parse_args(argv).command
-    config = Config.from_env()
+    if command == "migrate":  # needs the database only, not the provider's secrets
+        configure_logging("payment", os.environ.get("LOG_LEVEL", Config.log_level))
+        migrate(os.environ.get(DATABASE_URL, Config.database_url), MIGRATIONS_DIR, "payment")
+        return 0
+    config = from_env_or_exit(Config.from_env, "payment")
     configure_logging("payment", config.log_level)
-    if command == "migrate":
-        migrate(config.database_url, MIGRATIONS_DIR, "payment")
-        return
     start_metrics_server(config.metrics_port)
     run(_serve(config))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

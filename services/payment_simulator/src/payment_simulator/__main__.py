@@ -6,11 +6,12 @@ import uvicorn
 
 from payment_simulator.app import create_app
 from payment_simulator.config import Settings
+from svckit.config import from_env_or_exit
 from svckit.logging import configure_logging
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    settings = from_env_or_exit(Settings.from_env, "payment_simulator")
     configure_logging("payment-simulator", settings.log_level)
     uvicorn.run(
         create_app(settings),
