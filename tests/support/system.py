@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 GRPC_SERVICES = ("catalog", "inventory", "booking", "payment")
-JWT_SECRET = "ticketing-e2e-secret"
+JWT_SECRET = "ticketing-e2e-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns on less
 WEBHOOK_SECRET = "whsec_ticketing_e2e"
 
 

@@ -180,3 +180,11 @@ async def test_list_shows_filters_and_pages(catalog: Catalog) -> None:
         catalog_pb2.ListShowsRequest(page=common_pb2.PageRequest(page_size=1000))
     )
     assert len(too_big.shows) <= 100
+
+
+async def test_list_shows_on_the_first_and_last_representable_days_is_empty_not_an_error(
+    catalog: Catalog,
+) -> None:
+    for day in ("0001-01-01", "9999-12-31"):
+        page = await catalog.stub.ListShows(catalog_pb2.ListShowsRequest(date=day))
+        assert (list(page.shows), page.page.total_size) == ([], 0)

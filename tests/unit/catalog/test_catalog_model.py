@@ -67,6 +67,7 @@ def test_a_show_lasts_as_long_as_its_movie_and_prices_every_seat() -> None:
         {"prices": [(Tier.VIP, 1), (Tier.REGULAR, -1)]},
         {"prices": [(Tier.VIP, 1), (Tier.VIP, 2), (Tier.REGULAR, 1)]},
         {"currency": "rupees"},
+        {"start_time": datetime.max.replace(tzinfo=UTC) - timedelta(minutes=1)},  # ends after 9999
     ],
 )
 def test_invalid_shows_are_refused(changes: dict[str, object]) -> None:

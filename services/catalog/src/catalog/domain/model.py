@@ -214,13 +214,19 @@ def new_show(
 ) -> Show:
     if start_time <= now:
         raise InvalidRequest("start_time", f"start_time {start_time.isoformat()} is in the past")
+    try:
+        end_time = start_time + timedelta(minutes=movie.duration_minutes)
+    except OverflowError:
+        raise InvalidRequest(
+            "start_time", f"start_time {start_time.isoformat()} leaves no time for the movie"
+        ) from None
     return Show(
         id=new_id(),
         movie_id=movie.id,
         screen_id=screen.id,
         theatre_id=theatre.id,
         start_time=start_time,
-        end_time=start_time + timedelta(minutes=movie.duration_minutes),
+        end_time=end_time,
         currency=check_currency(currency),
         prices=check_prices(prices, screen.layout),
         movie_title=movie.title,

@@ -200,7 +200,7 @@ class CatalogService:
             theatre_id=model.check_id("theatre_id", theatre_id) if theatre_id else None,
             city=city.strip() or None,
             starts_from=starts_from,
-            starts_before=starts_from + timedelta(days=1) if starts_from else None,
+            starts_before=_next_day(starts_from) if starts_from else None,
             bookable_at=self._clock() if bookable_only else None,
         )
         async with self._uow() as uow:
@@ -234,6 +234,14 @@ def _day_start(day: str) -> datetime:
         return datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC)
     except ValueError:
         raise InvalidRequest("date", f"date must be YYYY-MM-DD, got {day!r}") from None
+
+
+def _next_day(day_start: datetime) -> datetime | None:
+    """The end of the day starting at ``day_start``; None (unbounded) for the last date there is."""
+    try:
+        return day_start + timedelta(days=1)
+    except OverflowError:
+        return None
 
 
 def _page(kind: str, items: list[T], limit: int, total: int, key: Callable[[T], Cursor]) -> Page[T]:

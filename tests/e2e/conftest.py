@@ -1,0 +1,104 @@
+"""One running system for the whole e2e session: every service, the simulator and the gateway as
+real processes (``tests/support/system.py``) on a database and AMQP prefix of their own, migrated
+and seeded with the demo catalog. A failing test's report carries the tail of every process log.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Generator, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.support.system import System
+
+SYSTEM_KEY = pytest.StashKey[System]()
+
+# Deadlines for a loaded 2-core CI machine running 200 concurrent requests through three
+# processes: the tests assert outcomes (201/409, states), never speed. Modest connection pools,
+# because the PostgreSQL server (max_connections 100 by default) may be shared with other runs.
+E2E_ENV = {
+    "GRPC_DEADLINE_SECONDS": "60",
+    "UPSTREAM_DEADLINE_SECONDS": "30",
+    "INVENTORY_DEADLINE_SECONDS": "30",
+    "HEALTH_TIMEOUT_SECONDS": "5",
+    "INVENTORY_DB_POOL_SIZE": "10",
+    "CATALOG_DB_POOL_SIZE": "3",
+    "DB_POOL_SIZE": "5",
+}
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(postgres_server_url: str) -> Iterator[str]:
+    """A database of the e2e system's own, so integration fixtures of the same run never share
+    its rows or queues."""
+    name = f"ticketing_e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="session")
+def system(
+    e2e_database_url: str,
+    amqp_url: str,
+    amqp_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+) -> Iterator[System]:
+    running = System(
+        database_url=e2e_database_url,
+        amqp_url=amqp_url,
+        amqp_prefix=f"{amqp_prefix}e2e.",
+        log_dir=tmp_path_factory.mktemp("e2e-logs"),
+        extra_env=E2E_ENV,
+    )
+    pytestconfig.stash[SYSTEM_KEY] = running
+    try:
+        running.start(timeout=120)
+        seeded = subprocess.run(
+            [sys.executable, "-m", "catalog", "seed"],
+            env=running.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, f"seed failed:\n{seeded.stdout}\n{seeded.stderr}"
+        yield running
+    finally:
+        running.stop()
+        del pytestconfig.stash[SYSTEM_KEY]
+
+
+@pytest.fixture
+async def api(system: System) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the gateway, sized for a couple of hundred concurrent requests."""
+    async with httpx.AsyncClient(
+        base_url=system.base_url,
+        timeout=httpx.Timeout(90.0),
+        limits=httpx.Limits(max_connections=300, max_keepalive_connections=300),
+    ) as client:
+        yield client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    running = item.config.stash.get(SYSTEM_KEY, None)
+    if report.failed and running is not None:
+        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=60)))
+    return report
