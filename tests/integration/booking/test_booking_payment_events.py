@@ -16,6 +16,7 @@ from tests.integration.booking.helpers import (
     as_user,
     booking_row,
     events_for,
+    now_stamp,
     payment_failed,
     payment_succeeded,
     publish_payment_event,
@@ -24,6 +25,7 @@ from tests.integration.booking.helpers import (
 from tests.integration.booking.upstreams import Upstreams
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
+from ticketing.events.v1 import events_pb2
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +168,42 @@ async def set_expiry(engine: AsyncEngine, booking_id: str, at: datetime) -> None
             text("UPDATE booking.bookings SET expires_at = :at WHERE id = :id"),
             {"at": at, "id": booking_id},
         )
+
+
+async def test_expired_checkout_expires_the_booking_and_puts_its_seats_back_on_sale(
+    client: Stub,
+    upstreams: Upstreams,
+    channel: AbstractChannel,
+    amqp_prefix: str,
+    booking_engine: AsyncEngine,
+    booking_events: list[AbstractIncomingMessage],
+) -> None:
+    booking = await new_booking(client, upstreams)
+    expiry = events_pb2.PaymentExpired(
+        event_id=str(uuid.uuid4()),
+        occurred_at=now_stamp(),
+        payment_id=str(uuid.uuid4()),
+        booking_id=booking.id,
+        user_id=booking.user_id,
+        session_id=f"sess_{uuid.uuid4().hex}",
+    )
+    await publish_payment_event(channel, amqp_prefix, "payment.expired", expiry)
+
+    async def expired() -> bool:
+        return await status_of(booking_engine, booking.id) == "EXPIRED"
+
+    await eventually(expired, message="booking expired with its checkout session")
+    row = await booking_row(booking_engine, booking.id)
+    assert row.payment_status == "EXPIRED"
+    assert row.status_reason == "the payment session expired unpaid"
+
+    async def announced() -> list[object]:
+        return events_for(booking_events, "booking.expired", booking.id)
+
+    await eventually(announced, message="booking.expired published")
+
+    async def released() -> bool:
+        states = [await upstreams.seat_status(seat.seat_id) for seat in booking.seats]
+        return states == ["AVAILABLE"] * len(states)
+
+    await eventually(released, message="seats back on sale")

@@ -150,11 +150,22 @@ def test_failed_payment_does_not_revive_an_overdue_booking() -> None:
     assert booking.expires_at == NOW + timedelta(minutes=1)
 
 
-def test_expired_checkout_is_recorded_but_the_booking_waits_for_its_own_expiry() -> None:
+def test_expired_checkout_expires_the_booking_and_releases_its_seats() -> None:
     booking = a_booking()
     booking.payment_expired(payment_id="p-1", now=NOW)
-    assert booking.status is BookingStatus.PENDING
+    assert booking.status is BookingStatus.EXPIRED
+    assert booking.status_reason == "the payment session expired unpaid"
     assert booking.payment.status is PaymentStatus.EXPIRED
+    [event] = booking.pull_events()
+    assert isinstance(event, events.BookingExpired)
+    assert event.seat_ids == ("seat-1", "seat-2")
+
+
+def test_expired_checkout_leaves_a_confirmed_booking_alone() -> None:
+    booking = confirmed_booking()
+    booking.payment_expired(payment_id="p-2", now=NOW)
+    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.pull_events() == []
 
 
 def test_refund_of_a_confirmed_booking_refunds_it_and_announces_the_seats() -> None:

@@ -31,6 +31,7 @@ from booking.domain.values import (
 )
 
 EXPIRY_REASON = "not paid before the booking expired"
+PAYMENT_EXPIRED_REASON = "the payment session expired unpaid"
 
 
 @dataclass
@@ -178,11 +179,15 @@ class Booking:
         self.updated_at = now
 
     def payment_expired(self, *, payment_id: str, now: datetime) -> None:
-        """The checkout closed unpaid; the booking itself waits for its own expiry."""
+        """The checkout session expired unpaid: PENDING → EXPIRED, its seats go back on sale.
+
+        As the provider says the customer can no longer pay, holding the seats until the
+        booking's own deadline would only keep them from other customers.
+        """
         if self.status is not BookingStatus.PENDING:
             return
         self.payment = replace(self.payment, status=PaymentStatus.EXPIRED, payment_id=payment_id)
-        self.updated_at = now
+        self.expire(now=now, reason=PAYMENT_EXPIRED_REASON)
 
     def refunded(self, *, payment_id: str, amount: Money, reason: str, now: datetime) -> None:
         """CONFIRMED → REFUNDED for a refund of its payment; other refunds are only recorded."""
