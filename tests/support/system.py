@@ -107,6 +107,13 @@ class System:
             process.kill()
             process.wait()
 
+    def kill_service(self, name: str) -> None:
+        """SIGKILL: the process dies mid-flight, as on a crash or an OOM kill."""
+        process = self.processes.pop(name, None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+
     def start(self, timeout: float = 90.0) -> None:
         self.migrate()
         for name in ("inventory", "catalog", "booking", "payment", "simulator", "gateway"):
