@@ -77,8 +77,13 @@ seed: install ## load the demo catalog (idempotent; needs catalog and inventory 
 token: install ## print a development JWT: make token USER=<uuid> [ROLE=admin]
 	@$(RUN) python -m gateway token --user $(TOKEN_USER) $(if $(ROLE),--role $(ROLE))
 
-bench: install ## run the benchmark workloads (see tests/load)
-	@echo "make bench: the benchmark is not written yet (issue: Benchmark)." && exit 1
+bench: install ## benchmark workloads a-f through the gateway (BENCH_URL= to use a running system)
+	@$(RUN) python deploy/local/preflight.py >/dev/null
+	$(RUN) python -m tests.load.bench $(BENCH_ARGS)
+
+bench-smoke: install ## a few seconds per benchmark workload; asserts correctness only
+	@$(RUN) python deploy/local/preflight.py >/dev/null
+	$(RUN) python -m tests.load.bench --smoke $(BENCH_ARGS)
 
 up: ## run the whole system in containers (Docker)
 	docker compose up -d --build
