@@ -23,8 +23,9 @@ from inventory.domain.errors import ConcurrentUpdate, SeatsBusy
 from inventory.domain.model import Seat, SeatSpec, SeatState, Show, Tier
 from svckit.db import is_lock_timeout, is_serialization_or_deadlock
 
-# Ids come back as text (no uuid.UUID round trip) and rows are read by position: the seat map
-# turns every seat of a show into a Seat on each call, so per-row cost matters.
+# Ids come back as text (no uuid.UUID round trip) and rows are read by position: a show's layout
+# (every seat) is read once per process and its taken seats on every seat map, so per-row cost
+# matters.
 _SHOW_COLUMNS = "sh.show_id::text, sh.currency, sh.start_time, sh.seat_count"
 _SEAT_COLUMNS = """s.id::text, s.show_id::text, s.row_label, s.number, s.tier, s.price_minor,
     s.status, s.hold_user_id::text, s.hold_expires_at, s.booking_id::text"""
@@ -42,11 +43,18 @@ INSERT_SEATS = text(
          AS x(row_label, number, tier, price_minor, ordinal)"""
 )
 GET_SHOW = text(f"SELECT {_SHOW_COLUMNS} FROM inventory.shows sh WHERE sh.show_id = :show_id")
-SEATS_OF_SHOW = text(
-    f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
+OPENED_SEATS = text(
+    f"""SELECT {_SHOW_COLUMNS}, s.id::text, s.show_id::text, s.row_label, s.number, s.tier,
+        s.price_minor, 'AVAILABLE', NULL, NULL, NULL
     FROM inventory.shows sh LEFT JOIN inventory.show_seats s ON s.show_id = sh.show_id
     WHERE sh.show_id = :show_id
     ORDER BY s.ordinal"""
+)
+# Served by the partial index show_seats_taken_idx: cost follows the seats taken, not the show.
+TAKEN_SEATS = text(
+    f"""SELECT NULL, NULL, NULL, NULL, {_SEAT_COLUMNS}
+    FROM inventory.show_seats s
+    WHERE s.show_id = :show_id AND s.status <> 'AVAILABLE'"""
 )
 AVAILABLE_SEATS = text(
     f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
@@ -210,8 +218,12 @@ class SqlSeatRepository:
         row = (await self._execute(GET_SHOW, {"show_id": show_id})).first()
         return None if row is None else _show(row)
 
-    async def seats_of_show(self, show_id: str) -> tuple[Show | None, list[Seat]]:
-        return self._show_and_seats(await self._execute(SEATS_OF_SHOW, {"show_id": show_id}))
+    async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
+        return self._show_and_seats(await self._execute(OPENED_SEATS, {"show_id": show_id}))
+
+    async def taken_seats(self, show_id: str) -> list[Seat]:
+        result = await self._execute(TAKEN_SEATS, {"show_id": show_id})
+        return [_seat(row) for row in result.all()]
 
     async def available_seats(self, show_id: str, now: datetime) -> tuple[Show | None, list[Seat]]:
         result = await self._execute(AVAILABLE_SEATS, {"show_id": show_id, "now": now})

@@ -127,6 +127,21 @@ class SeatMapSummary:
     held_by_me: int
 
 
+def summarize_taken(taken: Iterable[SeatView], total: int) -> SeatMapSummary:
+    """The summary of a show of ``total`` seats where only ``taken`` are not available."""
+    counts = dict.fromkeys(SeatView, 0)
+    for view in taken:
+        counts[view] += 1
+    mine = counts[SeatView.HELD_BY_ME]
+    return SeatMapSummary(
+        total=total,
+        available=total - counts[SeatView.HELD] - mine - counts[SeatView.BOOKED],
+        booked=counts[SeatView.BOOKED],
+        held=counts[SeatView.HELD] + mine,
+        held_by_me=mine,
+    )
+
+
 def summarize(views: Iterable[SeatView]) -> SeatMapSummary:
     counts = dict.fromkeys(SeatView, 0)
     for view in views:

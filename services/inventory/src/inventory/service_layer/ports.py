@@ -17,8 +17,12 @@ class SeatRepository(Protocol):
 
     async def get_show(self, show_id: str) -> Show | None: ...
 
-    async def seats_of_show(self, show_id: str) -> tuple[Show | None, list[Seat]]:
-        """Every seat of the show in layout order, read in one query."""
+    async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
+        """Every seat of the show as opened (AVAILABLE, no holder), in layout order."""
+        ...
+
+    async def taken_seats(self, show_id: str) -> list[Seat]:
+        """The show's seats whose state is not AVAILABLE (expired holds included), any order."""
         ...
 
     async def available_seats(self, show_id: str, now: datetime) -> tuple[Show | None, list[Seat]]:

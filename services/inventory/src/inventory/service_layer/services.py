@@ -16,7 +16,9 @@ from typing import TypeVar
 from inventory.domain import model
 from inventory.domain.errors import ConcurrentUpdate, ShowAlreadyStarted, ShowNotFound
 from inventory.domain.model import Seat, SeatMapSummary, SeatSpec, SeatView, Show
+from inventory.service_layer.layouts import LayoutCache, ShowLayout
 from inventory.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.shared_reads import SharedReads
 
 T = TypeVar("T")
 
@@ -49,9 +51,23 @@ class ViewedSeat:
 
 @dataclass(frozen=True, slots=True)
 class SeatMap:
-    show: Show
-    seats: list[ViewedSeat]
+    """The layout plus, by layout position, every seat the viewer does not see as available."""
+
+    layout: ShowLayout
+    taken: dict[int, ViewedSeat]
     summary: SeatMapSummary
+
+    @property
+    def show(self) -> Show:
+        return self.layout.show
+
+    @property
+    def seats(self) -> list[ViewedSeat]:
+        """Every seat in layout order (the taken ones as the viewer sees them)."""
+        return [
+            self.taken.get(index) or ViewedSeat(seat, SeatView.AVAILABLE)
+            for index, seat in enumerate(self.layout.seats)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +95,18 @@ class Reservation:
 
 
 class SeatService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: Policy) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        policy: Policy,
+        layouts: LayoutCache | None = None,
+    ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._policy = policy
+        self._layouts = layouts if layouts is not None else LayoutCache()
+        self._taken = SharedReads(self._read_taken_seats)
 
     async def open_show(
         self,
@@ -113,14 +137,31 @@ class SeatService:
         return await self._in_transaction(run)
 
     async def seat_map(self, show_id: str, viewer_id: str | None) -> SeatMap:
+        """The cached layout of the show and a fresh read of its taken seats (shared with the
+        other viewers of the show who asked at the same time): one query of a few rows per map
+        at most, instead of every seat of the show."""
         show_id = model.check_id("show_id", show_id)
+        layout = self._layouts.get(show_id) or await self._load_layout(show_id)
+        taken = await self._taken.get(show_id)
+        now = self._clock()
+        viewed: dict[int, ViewedSeat] = {}
+        for seat in taken:
+            view = seat.view_for(viewer_id, now)
+            if view is not SeatView.AVAILABLE:
+                viewed[layout.positions[seat.id]] = ViewedSeat(seat, view)
+        summary = model.summarize_taken((item.view for item in viewed.values()), len(layout.seats))
+        return SeatMap(layout, viewed, summary)
+
+    async def _load_layout(self, show_id: str) -> ShowLayout:
         async with self._uow_factory(read_only=True) as uow:
-            show, seats = await uow.seats.seats_of_show(show_id)
+            show, opened = await uow.seats.opened_seats(show_id)
         if show is None:
             raise ShowNotFound(show_id)
-        now = self._clock()
-        viewed = [ViewedSeat(seat, seat.view_for(viewer_id, now)) for seat in seats]
-        return SeatMap(show, viewed, model.summarize(item.view for item in viewed))
+        return self._layouts.put(ShowLayout(show, tuple(opened)))
+
+    async def _read_taken_seats(self, show_id: str) -> list[Seat]:
+        async with self._uow_factory(read_only=True) as uow:
+            return await uow.seats.taken_seats(show_id)
 
     async def available_seats(self, show_id: str) -> AvailableSeats:
         show_id = model.check_id("show_id", show_id)
