@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.errors import WWW_AUTHENTICATE, ApiError
+from gateway.verified_tokens import VerifiedTokens
 from svckit.identity import ANONYMOUS, Caller
 
 __all__ = [
@@ -88,8 +89,22 @@ def _unauthenticated(message: str, error: str | None = "invalid_token") -> ApiEr
     return ApiError(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": challenge})
 
 
+_verified: dict[TokenSettings, VerifiedTokens] = {}
+
+
 def authenticate(settings: TokenSettings, token: str) -> Caller:
     """The caller a token names, or a 401 ``ApiError`` saying what is wrong with it."""
+    verified = _verified.get(settings)
+    if verified is None:
+        verified = _verified[settings] = VerifiedTokens()
+    caller = verified.get(token, settings.leeway_seconds)
+    if caller is None:
+        caller, expires_at = _verify(settings, token)
+        verified.put(token, caller, expires_at)
+    return caller
+
+
+def _verify(settings: TokenSettings, token: str) -> tuple[Caller, float]:
     try:
         claims = jwt.decode(
             token,
@@ -117,7 +132,7 @@ def authenticate(settings: TokenSettings, token: str) -> Caller:
     roles = claims.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise _unauthenticated("the token's roles claim is not a list of strings")
-    return Caller(user_id=user_id, roles=frozenset(roles))
+    return Caller(user_id=user_id, roles=frozenset(roles)), float(claims["exp"])
 
 
 def _settings(request: Request) -> TokenSettings:

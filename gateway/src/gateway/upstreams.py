@@ -46,7 +46,11 @@ class Upstreams:
         if missing:
             raise ValueError(f"no address for {sorted(missing)}")
         self.deadline = deadline_seconds
-        self._channels = {name: create_channel(addresses[name]) for name in SERVICE_NAMES}
+        # Every call passes caller_metadata (user, roles, request id): no interceptor needed.
+        self._channels = {
+            name: create_channel(addresses[name], forward_request_id=False)
+            for name in SERVICE_NAMES
+        }
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self._channels["catalog"])
         self.inventory = inventory_pb2_grpc.InventoryServiceStub(self._channels["inventory"])
         self.booking = booking_pb2_grpc.BookingServiceStub(self._channels["booking"])
