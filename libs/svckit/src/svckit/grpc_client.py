@@ -78,8 +78,14 @@ def create_channel(
     *,
     max_attempts: int = 4,
     interceptors: Sequence[Any] = (),
+    forward_request_id: bool = True,
 ) -> grpc.aio.Channel:
-    """An insecure ``grpc.aio`` channel to ``target`` (``host:port``) with retries and keepalive."""
+    """An insecure ``grpc.aio`` channel to ``target`` (``host:port``) with retries and keepalive.
+
+    ``forward_request_id=False`` leaves out the request-id interceptor, for callers that pass
+    ``caller_metadata(...)`` (which carries the request id) on every call: a ``grpc.aio`` client
+    interceptor costs about 0.2 ms of CPU per call, as much as half of the call itself.
+    """
     options = [
         ("grpc.enable_retries", 1),
         ("grpc.service_config", service_config(max_attempts)),
@@ -93,5 +99,8 @@ def create_channel(
     return grpc.aio.insecure_channel(
         target,
         options=options,
-        interceptors=[RequestIdClientInterceptor(), *interceptors],
+        interceptors=[
+            *([RequestIdClientInterceptor()] if forward_request_id else []),
+            *interceptors,
+        ],
     )

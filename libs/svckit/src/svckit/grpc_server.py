@@ -51,6 +51,9 @@ _SERVER_OPTIONS = [
     # Clients ping every 30 s (svckit.grpc_client); accept that rather than GOAWAY them.
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+    # Busy clients also send BDP-probe pings; two "strikes" would GOAWAY ("too_many_pings") a
+    # healthy channel and fail its in-flight calls. Our clients are our own: tolerate any number.
+    ("grpc.http2.max_ping_strikes", 0),
     ("grpc.keepalive_time_ms", 60_000),
     ("grpc.keepalive_timeout_ms", 20_000),
 ]

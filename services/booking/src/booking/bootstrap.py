@@ -100,7 +100,8 @@ async def create_app(config: Config) -> App:
     )
     amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="booking")
     catalog_channel = create_channel(config.catalog_addr)
-    inventory_channel = create_channel(config.inventory_addr)
+    # GrpcInventoryClient sends caller_metadata (with the request id) on every call.
+    inventory_channel = create_channel(config.inventory_addr, forward_request_id=False)
     clock = SystemClock()
     policy = BookingPolicy(
         expires_in=timedelta(minutes=config.booking_expiry_minutes),

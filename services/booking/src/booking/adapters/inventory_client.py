@@ -53,7 +53,9 @@ class GrpcInventoryClient:
     async def release_seats(self, booking_id: str) -> None:
         try:
             await self._stub.ReleaseSeats(
-                inventory_pb2.ReleaseSeatsRequest(booking_id=booking_id), timeout=self._deadline
+                inventory_pb2.ReleaseSeatsRequest(booking_id=booking_id),
+                timeout=self._deadline,
+                metadata=caller_metadata(Caller(user_id=None)),
             )
         except grpc.aio.AioRpcError as error:
             raise translate(error, upstream="inventory") from error
