@@ -68,6 +68,11 @@ def amqp_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def amqp_prefix() -> str:
-    """Exchange and queue name prefix of this run."""
-    return f"t{uuid.uuid4().hex[:8]}."
+def amqp_prefix(amqp_url: str) -> Iterator[str]:
+    """Exchange and queue name prefix of this run; the services' topology under it is deleted
+    when the run ends (names tests make up themselves are deleted by their fixtures)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    yield prefix
+    from tests.support.broker_cleanup import delete_topology_sync
+
+    delete_topology_sync(amqp_url, prefix)

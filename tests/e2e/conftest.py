@@ -50,7 +50,9 @@ def e2e_database_url(postgres_server_url: str) -> Iterator[str]:
             )
 
 
-@pytest.fixture(scope="session")
+# Package scope: the system stops once tests/e2e is done, so it never shares the PostgreSQL
+# server's connections with the benchmark smoke run that follows (tests/load).
+@pytest.fixture(scope="package")
 def system(
     e2e_database_url: str,
     amqp_url: str,

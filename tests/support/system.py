@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.broker_cleanup import delete_topology_sync
+
 GRPC_SERVICES = ("catalog", "inventory", "booking", "payment")
 JWT_SECRET = "ticketing-e2e-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns on less
 WEBHOOK_SECRET = "whsec_ticketing_e2e"
@@ -138,8 +140,10 @@ class System:
         raise RuntimeError(f"system not healthy in {timeout}s: {last}\n{self.all_logs()}")
 
     def stop(self) -> None:
+        """Stop every process, then delete the queues and exchanges of this system's prefix."""
         for name in list(self.processes):
             self.stop_service(name)
+        delete_topology_sync(self.amqp_url, self.amqp_prefix)
 
     def logs(self, name: str, tail: int = 60) -> str:
         path = self.log_dir / f"{name}.log"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -237,3 +238,19 @@ async def test_health_is_503_naming_the_stopped_service(
     assert document["services"]["catalog"] == "SERVING"
     assert document["error"]["message"] == "not serving: booking"
     assert list(document["error"]["details"]) == ["booking"]
+
+
+async def test_an_unreachable_idempotency_store_is_a_503_not_a_500(
+    start_gateway: StartGateway,
+) -> None:
+    with socket.socket() as sock:  # a port where no PostgreSQL listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = await start_gateway(database_url=f"postgresql://postgres@127.0.0.1:{port}/gone")
+    response = await client.post(
+        "/api/v1/bookings",
+        json={"showId": SHOW, "showSeatIds": [SEAT_1]},
+        headers={**auth(), "Idempotency-Key": "db-down-1"},
+    )
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "IDEMPOTENCY_STORE_UNAVAILABLE"

@@ -23,10 +23,10 @@ import pytest
 import pytest_asyncio
 from psycopg import sql
 
-from svckit.amqp import AmqpConnection
 from tests.integration.booking.upstreams import Upstreams
 from tests.integration.payment.helpers import as_user
 from tests.integration.payment.webhook_forwarder import WEBHOOK_PATH, WebhookForwarder
+from tests.support.broker_cleanup import delete_topology
 from tests.support.services import (
     UvicornServer,
     migrate_booking,
@@ -116,22 +116,7 @@ async def system(
         await forwarder_server.stop()
         await booking_app.stop()
         await upstreams.stop()
-        await _delete_broker_names(amqp_url, prefix)
-
-
-async def _delete_broker_names(amqp_url: str, prefix: str) -> None:
-    async with AmqpConnection(amqp_url, prefix) as amqp:
-        channel = await amqp.channel()
-        for queue in (
-            "payment.booking-events",
-            "booking.payment-events",
-            "inventory.booking-events",
-        ):
-            for name in (prefix + queue, f"{prefix}{queue}.dlq"):
-                await channel.queue_delete(name)
-        for exchange in ("payment.events", "booking.events", "dlx"):
-            await channel.exchange_delete(prefix + exchange)
-        await channel.close()
+        await delete_topology(amqp_url, prefix)
 
 
 async def new_booking(system: System, user: str) -> tuple[booking_pb2.Booking, list[str]]:

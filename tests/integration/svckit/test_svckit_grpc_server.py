@@ -20,6 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
+from svckit.db import create_engine
 from svckit.errors import ErrorTable, error_info_from_rpc_error
 from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server, serve_until_signal
@@ -84,6 +85,19 @@ async def find_show(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
     raise ShowNotFound("show 42 does not exist")
 
 
+async def database_down(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    with socket.socket() as sock:  # a port where no PostgreSQL listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = create_engine(f"postgresql://postgres@127.0.0.1:{port}/nowhere")
+    try:
+        async with engine.connect():
+            pass
+    finally:
+        await engine.dispose()
+    return b"unreachable"
+
+
 async def crash(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
     raise RuntimeError("password=hunter2 leaked from a bug")
 
@@ -98,6 +112,7 @@ def add_probe(servicer: object, server: grpc.aio.Server) -> None:
             "TakeSeats": take_seats,
             "FindShow": find_show,
             "Crash": crash,
+            "DatabaseDown": database_down,
         }.items()
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
@@ -316,3 +331,14 @@ async def test_healthcheck_cli_exits_zero_only_for_a_serving_server(
     code, output = await healthcheck(f"127.0.0.1:{free}", "--timeout", "1")
     assert code == 1
     assert b"UNAVAILABLE" in output or b"DEADLINE_EXCEEDED" in output
+
+
+async def test_an_unreachable_database_is_unavailable_not_internal(
+    grpc_channel: grpc.aio.Channel,
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await call(grpc_channel, "DatabaseDown")
+    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert failure.value.details() == "the database is unavailable; try again"
+    info = error_info_from_rpc_error(failure.value)
+    assert info is not None and info.reason == "DATABASE_UNAVAILABLE"

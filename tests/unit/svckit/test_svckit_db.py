@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from svckit.db import (
     advisory_lock_key,
+    database_unavailable,
     is_lock_timeout,
     is_serialization_or_deadlock,
     psycopg_url,
@@ -64,3 +66,27 @@ def test_schema_names_are_validated() -> None:
     assert quote_schema("booking") == '"booking"'
     with pytest.raises(ValueError):
         quote_schema("Booking; DROP")
+
+
+class NoStateError(Exception):
+    sqlstate = None
+
+
+@pytest.mark.parametrize(
+    ("error", "unavailable"),
+    [
+        (wrapped("53300"), True),  # too many connections
+        (wrapped("57P01"), True),  # admin shutdown
+        (wrapped("08006"), True),  # connection failure
+        (OperationalError("connect", {}, NoStateError("connection refused")), True),
+        (SATimeoutError("QueuePool limit reached"), True),
+        (wrapped("55P03"), False),  # a lock timeout is a conflict, not an outage
+        (wrapped("40001"), False),
+        (IntegrityError("INSERT", {}, FakePgError("23505")), False),
+        (ValueError("not a database error"), False),
+    ],
+)
+def test_database_unavailable_is_told_apart_from_request_errors(
+    error: Exception, unavailable: bool
+) -> None:
+    assert database_unavailable(error) is unavailable

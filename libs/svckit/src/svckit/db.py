@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -69,7 +70,8 @@ def create_engine(
     url: str,
     *,
     pool_size: int = 10,
-    max_overflow: int = 10,
+    max_overflow: int = 5,
+    pool_timeout_s: float = 10.0,
     lock_timeout_ms: int = 2000,
     statement_timeout_ms: int = 10000,
     application_name: str = "",
@@ -82,6 +84,10 @@ def create_engine(
     that fails with a disconnect error makes SQLAlchemy invalidate the whole pool (every
     connection older than the failure is replaced on its next checkout), so a restart costs one
     failed request per process, not one per pooled connection.
+
+    Pools are small on purpose: on a few cores more connections only queue inside PostgreSQL
+    (and every process of every service shares its ``max_connections``). A request that waits
+    longer than ``pool_timeout_s`` for a connection fails as "database unavailable" (503).
     """
     connect_args: dict[str, Any] = {
         "options": f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}",
@@ -92,6 +98,7 @@ def create_engine(
         psycopg_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
         pool_pre_ping=False,
         connect_args=connect_args,
         **engine_kwargs,
@@ -143,3 +150,24 @@ def is_statement_timeout(exc: BaseException) -> bool:
 def is_unique_violation(exc: BaseException) -> bool:
     """True when a unique constraint (the second guard behind row locks) rejected a write."""
     return sqlstate_of(exc) == UNIQUE_VIOLATION
+
+
+# SQLSTATE classes that mean "the database cannot serve now", not "this request is wrong":
+# connection exceptions, insufficient resources (too many connections), operator intervention.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "53", "57P")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be reached or could not take the work:
+    a failed or lost connection, an exhausted pool, "too many clients", a shutdown. Callers answer
+    UNAVAILABLE (retry later) instead of treating it as a bug."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection became free in time
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is None:  # failed before the server said anything: connect or network error
+        return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)

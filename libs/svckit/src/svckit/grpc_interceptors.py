@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 import structlog
 
+from svckit.db import database_unavailable
 from svckit.errors import INTERNAL_MESSAGE, ErrorTable, rich_status, status_for_exception
 from svckit.identity import (
     REQUEST_ID_HEADER,
@@ -196,6 +197,14 @@ class ErrorMappingInterceptor(UnaryUnaryServerInterceptor):
                 reason=f"UPSTREAM_{code.name}",
                 domain=self._domain,
                 extra_trailers=[("grpc-retry-pushback-ms", "-1")],
+            )
+        if database_unavailable(exc):
+            log.warning("grpc.database_unavailable", error=str(exc).splitlines()[0])
+            return rich_status(
+                grpc.StatusCode.UNAVAILABLE,
+                "the database is unavailable; try again",
+                reason="DATABASE_UNAVAILABLE",
+                domain=self._domain,
             )
         log.exception("grpc.unhandled_exception", error_type=type(exc).__name__)
         return rich_status(

@@ -82,7 +82,6 @@ async def create_app(config: Config) -> App:
     engine = create_engine(
         config.database_url,
         pool_size=config.db_pool_size,
-        max_overflow=config.db_pool_size,
         application_name="catalog",
     )
     channel = create_channel(config.inventory_addr)

@@ -38,7 +38,7 @@ class Config:
     inventory_deadline_seconds: float = 5.0
     open_show_attempts: int = 3
     show_open_retry_interval_seconds: float = 30.0
-    db_pool_size: int = 10
+    db_pool_size: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -56,7 +56,7 @@ class Config:
             show_open_retry_interval_seconds=env_float(
                 SHOW_OPEN_RETRY_INTERVAL_SECONDS, 30.0, minimum=0.01, environ=environ
             ),
-            db_pool_size=env_int(CATALOG_DB_POOL_SIZE, 10, minimum=1, environ=environ),
+            db_pool_size=env_int(CATALOG_DB_POOL_SIZE, 5, minimum=1, environ=environ),
         )
 
 

@@ -101,7 +101,6 @@ async def create_app(config: Config) -> App:
     engine = create_engine(
         config.database_url,
         pool_size=config.db_pool_size,
-        max_overflow=config.db_pool_size,
         lock_timeout_ms=config.lock_timeout_ms,
         application_name="inventory",
     )

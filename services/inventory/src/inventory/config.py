@@ -41,7 +41,7 @@ class Config:
     max_seats_per_hold: int = 10
     hold_cleanup_interval_seconds: float = 300.0
     lock_timeout_ms: int = 2000
-    db_pool_size: int = 20
+    db_pool_size: int = 12
     consume_events: bool = True
 
     @classmethod
@@ -60,6 +60,6 @@ class Config:
                 HOLD_CLEANUP_INTERVAL_SECONDS, 300.0, minimum=0.01, environ=environ
             ),
             lock_timeout_ms=env_int(INVENTORY_LOCK_TIMEOUT_MS, 2000, minimum=1, environ=environ),
-            db_pool_size=env_int(INVENTORY_DB_POOL_SIZE, 20, minimum=1, environ=environ),
+            db_pool_size=env_int(INVENTORY_DB_POOL_SIZE, 12, minimum=1, environ=environ),
             consume_events=env_bool(INVENTORY_CONSUME_EVENTS, True, environ=environ),
         )
