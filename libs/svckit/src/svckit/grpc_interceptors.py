@@ -86,27 +86,36 @@ def final_code(context: Any, exc: BaseException | None) -> grpc.StatusCode:
 class UnaryUnaryServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Base: replace each unary-unary handler by one that runs ``around``."""
 
+    def __init__(self) -> None:
+        self._wrapped: dict[str, Any] = {}
+
     async def intercept_service(
         self,
         continuation: Callable[[Any], Awaitable[Any]],
         handler_call_details: Any,
     ) -> Any:
+        method: str = handler_call_details.method
+        cached = self._wrapped.get(method)
+        if cached is not None:
+            return cached
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler
         if handler.request_streaming or handler.response_streaming:
             return handler
         behavior: Behavior = handler.unary_unary
-        method: str = handler_call_details.method
 
         async def wrapped(request: Any, context: Any) -> Any:
             return await self.around(method, behavior, request, context)
 
-        return grpc.unary_unary_rpc_method_handler(
+        # Registered handlers never change while the server runs: wrap each method once, not
+        # once per call (this runs on every RPC of every hot path).
+        self._wrapped[method] = grpc.unary_unary_rpc_method_handler(
             wrapped,
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
+        return self._wrapped[method]
 
     async def around(self, method: str, behavior: Behavior, request: Any, context: Any) -> Any:
         raise NotImplementedError
@@ -172,6 +181,7 @@ class ErrorMappingInterceptor(UnaryUnaryServerInterceptor):
     """
 
     def __init__(self, table: ErrorTable, *, domain: str = "") -> None:
+        super().__init__()
         self._table = table
         self._domain = domain
 
