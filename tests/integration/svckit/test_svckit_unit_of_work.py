@@ -1,5 +1,6 @@
-"""OutboxUnitOfWork: the effect and its events commit together or not at all; a lock timeout
-becomes the service's retryable error; a bound unit of work leaves the commit to its owner."""
+"""Units of work: only what is committed stays; with the outbox, the effect and its events commit
+together or not at all, a lock timeout becomes the service's retryable error, and a bound unit
+of work leaves the commit to its owner."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from google.protobuf.wrappers_pb2 import StringValue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from svckit.unit_of_work import OutboxUnitOfWork
+from svckit.unit_of_work import OutboxUnitOfWork, TransactionUnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -104,3 +105,48 @@ async def test_lock_timeout_becomes_the_services_busy_error(
                 await uow.conn.execute(text("SET LOCAL lock_timeout = '100ms'"))
                 await uow.record(Happened("blocked"))
         await holder.rollback()
+
+
+class PlainUnitOfWork(TransactionUnitOfWork):
+    conn: AsyncConnection
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def record(self, body: str) -> str:
+        message_id = str(uuid.uuid4())
+        await self.conn.execute(
+            text("INSERT INTO svckit_probe.effects (message_id, body) VALUES (:id, :body)"),
+            {"id": message_id, "body": body.encode()},
+        )
+        return message_id
+
+
+async def effects(engine: AsyncEngine, message_id: str) -> int:
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM svckit_probe.effects WHERE message_id = :id"),
+            {"id": message_id},
+        )
+    return int(count or 0)
+
+
+async def test_transaction_unit_of_work_keeps_only_what_it_commits(
+    engine: AsyncEngine, probe_schema: str
+) -> None:
+    async with PlainUnitOfWork(engine) as uow:
+        kept = await uow.record("kept")
+        await uow.commit()
+    async with PlainUnitOfWork(engine) as uow:
+        dropped = await uow.record("dropped")
+    assert (await effects(engine, kept), await effects(engine, dropped)) == (1, 0)
+    with pytest.raises(RuntimeError, match="outside the unit of work"):
+        await PlainUnitOfWork(engine).commit()
+
+
+async def test_read_only_unit_of_work_runs_without_a_transaction(
+    engine: AsyncEngine, probe_schema: str
+) -> None:
+    async with PlainUnitOfWork(engine, read_only=True) as uow:
+        assert not uow.conn.in_transaction()
+        assert await uow.conn.scalar(text("SELECT 1")) == 1

@@ -1,5 +1,10 @@
-"""A unit of work over one PostgreSQL transaction whose queued events go to the outbox in it.
+"""Units of work over one PostgreSQL transaction.
 
+``TransactionUnitOfWork``: a pooled connection and one transaction, rolled back unless committed
+(read-only units run in autocommit instead: no BEGIN/ROLLBACK round trips). A service subclasses
+it, saying in ``_bind`` which repositories to create on the connection.
+
+``OutboxUnitOfWork``: the same, and the events it queued go to the outbox in that transaction.
 A service subclasses ``OutboxUnitOfWork``, naming its schema and exchange and saying how to bind
 its repositories to a connection and how an event becomes a message. The unit of work either owns
 its connection and transaction (gRPC use cases, jobs), or joins one someone else owns via
@@ -18,6 +23,47 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from svckit.db import is_lock_timeout
 from svckit.outbox import add_event
+
+
+class TransactionUnitOfWork:
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._conn: AsyncConnection | None = None
+
+    def _bind(self, conn: AsyncConnection) -> None:
+        """Create the repositories on ``conn``."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        conn = await self._engine.connect()
+        if self._read_only:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            await conn.begin()
+        self._conn = conn
+        self._bind(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    async def commit(self) -> None:
+        if self._conn is None:
+            raise RuntimeError("commit() outside the unit of work")
+        await self._conn.commit()
 
 
 class HasEventId(Protocol):

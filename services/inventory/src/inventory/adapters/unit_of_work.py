@@ -6,12 +6,13 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.repository import SqlSeatRepository, translate
+from svckit.unit_of_work import TransactionUnitOfWork
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(TransactionUnitOfWork):
     """A pooled connection and one transaction; rolled back unless committed. Read-only units
     run their single statement in autocommit mode instead (no BEGIN/ROLLBACK round trips).
 
@@ -20,43 +21,14 @@ class SqlUnitOfWork:
     """
 
     retryable = True
+    seats: SqlSeatRepository
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
-        self._engine = engine
-        self._read_only = read_only
-        self._conn: AsyncConnection | None = None
-        self.seats: SqlSeatRepository
-
-    async def __aenter__(self) -> Self:
-        conn = await self._engine.connect()
-        if self._read_only:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            await conn.begin()
-        self._conn = conn
+    def _bind(self, conn: AsyncConnection) -> None:
         self.seats = SqlSeatRepository(conn)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            if conn.in_transaction():
-                await conn.rollback()
-        finally:
-            await conn.close()
 
     async def commit(self) -> None:
-        if self._conn is None:
-            raise RuntimeError("commit() outside the unit of work")
         try:
-            await self._conn.commit()
+            await super().commit()
         except DBAPIError as exc:
             raise translate(exc) from exc
 
