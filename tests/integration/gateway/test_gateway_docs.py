@@ -90,3 +90,20 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
         in response.text
     )
     assert "http_request_duration_seconds_bucket" in response.text
+
+
+async def test_big_replies_are_gzipped_for_clients_that_accept_it(
+    client: httpx.AsyncClient,
+) -> None:
+    plain = await client.get("/api/openapi.json", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert len(plain.content) > 16 * 1024
+    zipped = await client.get("/api/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(plain.content) / 4
+    assert zipped.json() == plain.json()  # httpx inflates it back to the same document
+
+
+async def test_small_replies_are_not_compressed(client: httpx.AsyncClient) -> None:
+    health = await client.get("/api/v1/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in health.headers
