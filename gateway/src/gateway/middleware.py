@@ -18,14 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.errors import error_body
 from gateway.metrics import observe
 from gateway.responses import JsonResponse
-from svckit.db import database_unavailable
 from svckit.identity import reset_request_id, set_request_id
 from svckit.logging import get_logger
 
 __all__ = ["GatewayMiddleware"]
 
 log = get_logger("gateway.access")
-DATABASE_DOWN = "the gateway's database is unavailable; try again"
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _UNMATCHED = "unmatched"
@@ -66,19 +64,10 @@ class GatewayMiddleware:
             else:
                 limited = receive if length is not None else self._limited(receive)
                 await self.app(scope, limited, send_with_id)
-        except Exception as exc:
-            if database_unavailable(exc):  # the idempotency store is down: retry later, not a bug
-                log.warning("http.database_unavailable", path=scope.get("path"), error=str(exc))
-                if not response["started"]:
-                    await self._answer(
-                        scope, receive, send_with_id, 503, "UNAVAILABLE", DATABASE_DOWN
-                    )
-            else:
-                log.exception("http.unhandled_exception", path=scope.get("path"))
-                if not response["started"]:
-                    await self._answer(
-                        scope, receive, send_with_id, 500, "INTERNAL", "internal error"
-                    )
+        except Exception:
+            log.exception("http.unhandled_exception", path=scope.get("path"))
+            if not response["started"]:
+                await self._answer(scope, receive, send_with_id, 500, "INTERNAL", "internal error")
         finally:
             reset_request_id(token)
             seconds = time.perf_counter() - started
