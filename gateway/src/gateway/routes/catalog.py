@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Annotated
 from uuid import UUID
 
@@ -41,6 +42,8 @@ CityQuery = Annotated[str, Query(max_length=100, pattern=QUERY_TEXT)]
 TheatreId = Annotated[UUID, Path(alias="theatreId")]
 READ_ERRORS = error_responses(400, 401, 404, 503, 504)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 503, 504)
+# Catalog reads are open to anonymous viewers: a token is optional.
+public_get = functools.partial(router.get, responses=READ_ERRORS, openapi_extra=OPTIONAL_BEARER)
 TIER_NUMBERS = {
     name: common_pb2.SeatTier.Value(f"SEAT_TIER_{name}") for name in ("REGULAR", "PREMIUM", "VIP")
 }
@@ -56,12 +59,7 @@ def _timestamp(value: dt.datetime) -> Timestamp:
     return stamp
 
 
-@router.get(
-    "/movies",
-    response_model=MovieListResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/movies", response_model=MovieListResponse)
 async def list_movies(
     gw: State,
     caller: MaybeAuthenticated,
@@ -90,12 +88,7 @@ async def create_movie(gw: State, caller: Admin, body: CreateMovieRequest) -> Re
     return json_response(render.movie(reply), 201)
 
 
-@router.get(
-    "/movies/{movieId}",
-    response_model=MovieResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/movies/{movieId}", response_model=MovieResponse)
 async def get_movie(
     gw: State, caller: MaybeAuthenticated, movie_id: Annotated[UUID, Path(alias="movieId")]
 ) -> Response:
@@ -104,12 +97,7 @@ async def get_movie(
     return json_response(render.movie(reply))
 
 
-@router.get(
-    "/theatres",
-    response_model=TheatreListResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/theatres", response_model=TheatreListResponse)
 async def list_theatres(
     gw: State,
     caller: MaybeAuthenticated,
@@ -129,24 +117,14 @@ async def create_theatre(gw: State, caller: Admin, body: CreateTheatreRequest) -
     return json_response(render.theatre(reply), 201)
 
 
-@router.get(
-    "/theatres/{theatreId}",
-    response_model=TheatreResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/theatres/{theatreId}", response_model=TheatreResponse)
 async def get_theatre(gw: State, caller: MaybeAuthenticated, theatre_id: TheatreId) -> Response:
     request = catalog_pb2.GetTheatreRequest(theatre_id=str(theatre_id))
     reply = await gw.upstreams.call("catalog", gw.upstreams.catalog.GetTheatre, request, caller)
     return json_response(render.theatre(reply))
 
 
-@router.get(
-    "/theatres/{theatreId}/screens",
-    response_model=ScreenListResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/theatres/{theatreId}/screens", response_model=ScreenListResponse)
 async def list_screens(gw: State, caller: MaybeAuthenticated, theatre_id: TheatreId) -> Response:
     request = catalog_pb2.ListScreensRequest(theatre_id=str(theatre_id))
     reply = await gw.upstreams.call("catalog", gw.upstreams.catalog.ListScreens, request, caller)
@@ -181,12 +159,7 @@ async def create_screen(
     return json_response(render.screen(reply), 201)
 
 
-@router.get(
-    "/screens/{screenId}",
-    response_model=ScreenResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/screens/{screenId}", response_model=ScreenResponse)
 async def get_screen(
     gw: State, caller: MaybeAuthenticated, screen_id: Annotated[UUID, Path(alias="screenId")]
 ) -> Response:
@@ -195,14 +168,12 @@ async def get_screen(
     return json_response(render.screen(reply))
 
 
-@router.get(
+@public_get(
     "/shows",
     response_model=ShowListResponse,
     summary="Shows, filtered",
     description="Every filter is optional; `date` is the UTC calendar day the show starts on; "
     "`bookableOnly` keeps shows whose seats are open and that have not started.",
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
 )
 async def list_shows(
     gw: State,
@@ -249,12 +220,7 @@ async def create_show(gw: State, caller: Admin, body: CreateShowRequest) -> Resp
     return json_response(render.show(reply), 201)
 
 
-@router.get(
-    "/shows/{showId}",
-    response_model=ShowResponse,
-    responses=READ_ERRORS,
-    openapi_extra=OPTIONAL_BEARER,
-)
+@public_get("/shows/{showId}", response_model=ShowResponse)
 async def get_show(
     gw: State, caller: MaybeAuthenticated, show_id: Annotated[UUID, Path(alias="showId")]
 ) -> Response:
