@@ -187,6 +187,3 @@ class FakeInventory:
     async def release_seats(self, booking_id: str) -> None:
         self.released.append(booking_id)
         self.reserved.pop(booking_id, None)
-
-    def seat_is_reserved(self, seat_id: str) -> bool:
-        return any(seat_id in seats for seats in self.reserved.values())

@@ -93,13 +93,6 @@ class Seat:
             return SeatState.AVAILABLE
         return self.state
 
-    def is_held_by(self, user_id: str | None, now: datetime) -> bool:
-        return (
-            user_id is not None
-            and self.hold_user_id == user_id
-            and self.effective_state(now) is SeatState.HELD
-        )
-
     def can_be_held_by(self, user_id: str, now: datetime) -> bool:
         state = self.effective_state(now)
         return state is SeatState.AVAILABLE or (

@@ -259,11 +259,6 @@ class SqlRefundRepository:
         ).all()
         return [_refund_from_row(row) for row in rows]
 
-    async def postpone(self, refund_id: str, until: datetime) -> None:
-        await self._conn.execute(
-            sa.update(refunds).where(refunds.c.id == refund_id).values(next_attempt_at=until)
-        )
-
     async def update(self, refund: Refund) -> None:
         await self._conn.execute(
             sa.update(refunds)
