@@ -68,7 +68,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(
         config.database_url,
         pool_size=config.db_pool_size,
-        max_overflow=config.db_pool_size,
         application_name="gateway",
     )
     store = IdempotencyStore(
