@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 
@@ -80,6 +82,13 @@ class NoStateError(Exception):
         (wrapped("08006"), True),  # connection failure
         (OperationalError("connect", {}, NoStateError("connection refused")), True),
         (SATimeoutError("QueuePool limit reached"), True),
+        # psycopg's own errors (svckit.pg runs statements without SQLAlchemy)
+        (PoolTimeout("couldn't get a connection after 10.00 sec"), True),
+        (psycopg.OperationalError("connection refused"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.TooManyConnections("sorry, too many clients already"), True),
+        (psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"), False),
+        (psycopg.errors.UniqueViolation("duplicate key"), False),
         (wrapped("55P03"), False),  # a lock timeout is a conflict, not an outage
         (wrapped("40001"), False),
         (IntegrityError("INSERT", {}, FakePgError("23505")), False),

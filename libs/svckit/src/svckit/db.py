@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -166,8 +168,10 @@ def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says the database could not be reached or could not take the work:
     a failed or lost connection, an exhausted pool, "too many clients", a shutdown. Callers answer
     UNAVAILABLE (retry later) instead of treating it as a bug."""
-    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection became free in time
+    if isinstance(exc, sa_exc.TimeoutError | PoolTimeout):  # no pooled connection came free
         return True
+    if isinstance(exc, psycopg.Error):  # raised by psycopg itself (svckit.pg), not wrapped
+        return _unavailable_driver_error(exc)
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
     if exc.connection_invalidated:
@@ -176,3 +180,9 @@ def database_unavailable(exc: BaseException) -> bool:
     if sqlstate is None:  # failed before the server said anything: connect or network error
         return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
     return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+
+
+def _unavailable_driver_error(exc: psycopg.Error) -> bool:
+    if exc.sqlstate is None:  # failed before the server said anything: connect or network error
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+    return exc.sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)

@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import grpc
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.adapters.unit_of_work import SqlUnitOfWork
@@ -23,10 +25,13 @@ from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
 from svckit.grpc_server import create_server, serve_until_signal
 from svckit.jobs import PeriodicJob
+from svckit.pg import create_pool
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
 SERVICE_NAME = inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name
 SCHEMA = "inventory"
+# Connections of the SQLAlchemy engine: the event consumer and the hold cleanup job.
+BACKGROUND_POOL_SIZE = 3
 
 
 def utc_now() -> datetime:
@@ -43,6 +48,7 @@ class App:
         engine: AsyncEngine,
         server: grpc.aio.Server,
         port: int,
+        pool: AsyncConnectionPool[Any],
         seats: SeatService,
         amqp: AmqpConnection | None,
         consumer: IdempotentConsumer | None,
@@ -52,6 +58,7 @@ class App:
         self.engine = engine
         self.server = server
         self.port = port
+        self.pool = pool
         self.seats = seats
         self._amqp = amqp
         self._consumer = consumer
@@ -90,6 +97,7 @@ class App:
     async def _close(self) -> None:
         if self._amqp is not None:
             await self._amqp.close()
+        await self.pool.close()
         await self.engine.dispose()
 
 
@@ -98,11 +106,20 @@ async def _run(loop: Callable[[], Awaitable[None]]) -> None:
 
 
 async def create_app(config: Config) -> App:
-    engine = create_engine(
+    # The seat paths run on psycopg's own pool (svckit.pg); the idempotent consumer and the
+    # single-replica jobs keep a small SQLAlchemy engine (svckit's consumer and job runner).
+    pool = create_pool(
         config.database_url,
-        pool_size=config.db_pool_size,
+        size=config.db_pool_size,
         lock_timeout_ms=config.lock_timeout_ms,
         application_name="inventory",
+    )
+    await pool.open()
+    engine = create_engine(
+        config.database_url,
+        pool_size=BACKGROUND_POOL_SIZE,
+        lock_timeout_ms=config.lock_timeout_ms,
+        application_name="inventory-background",
     )
     policy = Policy(
         hold_ttl=timedelta(minutes=config.seat_hold_minutes),
@@ -110,7 +127,7 @@ async def create_app(config: Config) -> App:
     )
 
     def unit_of_work(*, read_only: bool = False) -> UnitOfWork:
-        return SqlUnitOfWork(engine, read_only=read_only)
+        return SqlUnitOfWork(pool, read_only=read_only)
 
     seats = SeatService(unit_of_work, utc_now, policy)
     server, port = create_server(
@@ -146,6 +163,7 @@ async def create_app(config: Config) -> App:
         engine=engine,
         server=server,
         port=port,
+        pool=pool,
         seats=seats,
         amqp=amqp,
         consumer=consumer,

@@ -5,7 +5,8 @@ order before writing, so two transactions contending for overlapping seat sets q
 first row instead of deadlocking; how long a lock may be waited for is the connection's
 ``lock_timeout`` (svckit.db.create_engine). Each step is one statement (CTEs combine the seat
 update with the ``seat_sales`` write) so a reservation costs four round trips: BEGIN, lock, write,
-COMMIT. Statements are plain SQL text; psycopg prepares them after a few executions.
+COMMIT. Statements are plain SQL text run by psycopg itself (see svckit.pg), which prepares them
+after a few executions.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+import psycopg
 
 from inventory.domain.errors import ConcurrentUpdate, SeatsBusy
 from inventory.domain.model import Seat, SeatSpec, SeatState, Show, Tier
@@ -30,116 +29,96 @@ _SHOW_COLUMNS = "sh.show_id::text, sh.currency, sh.start_time, sh.seat_count"
 _SEAT_COLUMNS = """s.id::text, s.show_id::text, s.row_label, s.number, s.tier, s.price_minor,
     s.status, s.hold_user_id::text, s.hold_expires_at, s.booking_id::text"""
 
-INSERT_SHOW = text(
-    """INSERT INTO inventory.shows (show_id, screen_id, currency, start_time, seat_count)
-    VALUES (:show_id, :screen_id, :currency, :start_time, :seat_count)
+INSERT_SHOW = """INSERT INTO inventory.shows (show_id, screen_id, currency, start_time, seat_count)
+    VALUES (%(show_id)s, %(screen_id)s, %(currency)s, %(start_time)s, %(seat_count)s)
     ON CONFLICT (show_id) DO NOTHING"""
-)
-INSERT_SEATS = text(
-    """INSERT INTO inventory.show_seats (show_id, row_label, number, ordinal, tier, price_minor)
-    SELECT :show_id, x.row_label, x.number, x.ordinal, x.tier, x.price_minor
-    FROM unnest(CAST(:rows AS text[]), CAST(:numbers AS integer[]), CAST(:tiers AS text[]),
-                CAST(:prices AS bigint[])) WITH ORDINALITY
+INSERT_SEATS = """INSERT INTO inventory.show_seats
+        (show_id, row_label, number, ordinal, tier, price_minor)
+    SELECT %(show_id)s, x.row_label, x.number, x.ordinal, x.tier, x.price_minor
+    FROM unnest(CAST(%(rows)s AS text[]), CAST(%(numbers)s AS integer[]),
+                CAST(%(tiers)s AS text[]), CAST(%(prices)s AS bigint[])) WITH ORDINALITY
          AS x(row_label, number, tier, price_minor, ordinal)"""
-)
-GET_SHOW = text(f"SELECT {_SHOW_COLUMNS} FROM inventory.shows sh WHERE sh.show_id = :show_id")
-OPENED_SEATS = text(
-    f"""SELECT {_SHOW_COLUMNS}, s.id::text, s.show_id::text, s.row_label, s.number, s.tier,
-        s.price_minor, 'AVAILABLE', NULL, NULL, NULL
+GET_SHOW = f"SELECT {_SHOW_COLUMNS} FROM inventory.shows sh WHERE sh.show_id = %(show_id)s"
+OPENED_SEATS = f"""SELECT {_SHOW_COLUMNS}, s.id::text, s.show_id::text, s.row_label, s.number,
+        s.tier, s.price_minor, 'AVAILABLE', NULL, NULL, NULL
     FROM inventory.shows sh LEFT JOIN inventory.show_seats s ON s.show_id = sh.show_id
-    WHERE sh.show_id = :show_id
+    WHERE sh.show_id = %(show_id)s
     ORDER BY s.ordinal"""
-)
 # Served by the partial index show_seats_taken_idx: cost follows the seats taken, not the show.
-TAKEN_SEATS = text(
-    f"""SELECT NULL, NULL, NULL, NULL, {_SEAT_COLUMNS}
+TAKEN_SEATS = f"""SELECT NULL, NULL, NULL, NULL, {_SEAT_COLUMNS}
     FROM inventory.show_seats s
-    WHERE s.show_id = :show_id AND s.status <> 'AVAILABLE'"""
-)
-AVAILABLE_SEATS = text(
-    f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
+    WHERE s.show_id = %(show_id)s AND s.status <> 'AVAILABLE'"""
+AVAILABLE_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
     FROM inventory.shows sh LEFT JOIN inventory.show_seats s
       ON s.show_id = sh.show_id
-     AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.hold_expires_at <= :now))
-    WHERE sh.show_id = :show_id
+     AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.hold_expires_at <= %(now)s))
+    WHERE sh.show_id = %(show_id)s
     ORDER BY s.ordinal"""
-)
-LOCK_SEATS = text(
-    f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
+LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
     FROM inventory.show_seats s JOIN inventory.shows sh ON sh.show_id = s.show_id
-    WHERE s.id = ANY(CAST(:ids AS uuid[]))
-       OR (s.hold_user_id = CAST(:holder AS uuid) AND s.show_id = CAST(:show_id AS uuid))
+    WHERE s.id = ANY(CAST(%(ids)s AS uuid[]))
+       OR (s.hold_user_id = CAST(%(holder)s AS uuid) AND s.show_id = CAST(%(show_id)s AS uuid))
     ORDER BY s.id
     FOR UPDATE OF s"""
-)
-HOLD = text(
-    """UPDATE inventory.show_seats SET
-        status = CASE WHEN id = ANY(CAST(:hold AS uuid[])) THEN 'HELD' ELSE 'AVAILABLE' END,
-        hold_user_id = CASE WHEN id = ANY(CAST(:hold AS uuid[])) THEN CAST(:user_id AS uuid) END,
-        hold_expires_at = CASE WHEN id = ANY(CAST(:hold AS uuid[]))
-                               THEN CAST(:expires_at AS timestamptz) END,
-        updated_at = :now
-    WHERE id = ANY(CAST(:ids AS uuid[]))"""
-)
-RESERVE = text(
-    """WITH reserved AS (
-        UPDATE inventory.show_seats SET status = 'RESERVED', booking_id = :booking_id,
-            hold_user_id = NULL, hold_expires_at = NULL, updated_at = :now
-        WHERE id = ANY(CAST(:reserve AS uuid[]))
+HOLD = """UPDATE inventory.show_seats SET
+        status = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[])) THEN 'HELD' ELSE 'AVAILABLE' END,
+        hold_user_id = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[]))
+                            THEN CAST(%(user_id)s AS uuid) END,
+        hold_expires_at = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[]))
+                               THEN CAST(%(expires_at)s AS timestamptz) END,
+        updated_at = %(now)s
+    WHERE id = ANY(CAST(%(ids)s AS uuid[]))"""
+RESERVE = """WITH reserved AS (
+        UPDATE inventory.show_seats SET status = 'RESERVED', booking_id = %(booking_id)s,
+            hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
+        WHERE id = ANY(CAST(%(reserve)s AS uuid[]))
         RETURNING id, show_id
     ), released AS (
         UPDATE inventory.show_seats SET status = 'AVAILABLE',
-            hold_user_id = NULL, hold_expires_at = NULL, updated_at = :now
-        WHERE id = ANY(CAST(:release AS uuid[]))
+            hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
+        WHERE id = ANY(CAST(%(release)s AS uuid[]))
     )
     INSERT INTO inventory.seat_sales (show_seat_id, booking_id, show_id, created_at)
-    SELECT id, :booking_id, show_id, :now FROM reserved"""
-)
-CONFIRM = text(
-    """WITH booked AS (
-        SELECT id, status FROM inventory.show_seats WHERE booking_id = :booking_id
+    SELECT id, %(booking_id)s, show_id, %(now)s FROM reserved"""
+CONFIRM = """WITH booked AS (
+        SELECT id, status FROM inventory.show_seats WHERE booking_id = %(booking_id)s
         ORDER BY id FOR UPDATE
     ), sold AS (
-        UPDATE inventory.show_seats s SET status = 'SOLD', updated_at = :now
+        UPDATE inventory.show_seats s SET status = 'SOLD', updated_at = %(now)s
         FROM booked WHERE s.id = booked.id AND booked.status = 'RESERVED'
     )
     SELECT count(*) FROM booked"""
-)
-RELEASE = text(
-    """WITH booked AS (
-        SELECT id FROM inventory.show_seats WHERE booking_id = :booking_id
+RELEASE = """WITH booked AS (
+        SELECT id FROM inventory.show_seats WHERE booking_id = %(booking_id)s
         ORDER BY id FOR UPDATE
     ), freed AS (
         UPDATE inventory.show_seats s SET status = 'AVAILABLE', booking_id = NULL,
-            updated_at = :now
+            updated_at = %(now)s
         FROM booked WHERE s.id = booked.id
         RETURNING s.id
     ), unsold AS (
-        DELETE FROM inventory.seat_sales WHERE booking_id = :booking_id
+        DELETE FROM inventory.seat_sales WHERE booking_id = %(booking_id)s
     )
     SELECT count(*) FROM freed"""
-)
 _RELEASE_HOLDS = """WITH mine AS (
         SELECT id, hold_expires_at FROM inventory.show_seats
-        WHERE hold_user_id = :user_id {show_filter}
+        WHERE hold_user_id = %(user_id)s {show_filter}
         ORDER BY id FOR UPDATE
     ), freed AS (
         UPDATE inventory.show_seats s SET status = 'AVAILABLE', hold_user_id = NULL,
-            hold_expires_at = NULL, updated_at = :now
+            hold_expires_at = NULL, updated_at = %(now)s
         FROM mine WHERE s.id = mine.id
     )
-    SELECT count(*) FROM mine WHERE hold_expires_at > :now"""
-RELEASE_HOLDS = text(_RELEASE_HOLDS.format(show_filter=""))
-RELEASE_HOLDS_OF_SHOW = text(_RELEASE_HOLDS.format(show_filter="AND show_id = :show_id"))
-DELETE_EXPIRED_HOLDS = text(
-    """UPDATE inventory.show_seats s SET status = 'AVAILABLE', hold_user_id = NULL,
-        hold_expires_at = NULL, updated_at = :now
+    SELECT count(*) FROM mine WHERE hold_expires_at > %(now)s"""
+RELEASE_HOLDS = _RELEASE_HOLDS.format(show_filter="")
+RELEASE_HOLDS_OF_SHOW = _RELEASE_HOLDS.format(show_filter="AND show_id = %(show_id)s")
+DELETE_EXPIRED_HOLDS = """UPDATE inventory.show_seats s
+    SET status = 'AVAILABLE', hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
     WHERE s.id IN (
         SELECT id FROM inventory.show_seats
-        WHERE status = 'HELD' AND hold_expires_at <= :now
-        ORDER BY id LIMIT :batch_size FOR UPDATE SKIP LOCKED
-    ) AND s.status = 'HELD' AND s.hold_expires_at <= :now"""
-)
+        WHERE status = 'HELD' AND hold_expires_at <= %(now)s
+        ORDER BY id LIMIT %(batch_size)s FOR UPDATE SKIP LOCKED
+    ) AND s.status = 'HELD' AND s.hold_expires_at <= %(now)s"""
 
 
 _TIERS = {tier.value: tier for tier in Tier}
@@ -170,7 +149,7 @@ def _ids(seats: Sequence[Seat]) -> list[uuid.UUID]:
     return [uuid.UUID(seat.id) for seat in seats]
 
 
-def translate(exc: DBAPIError) -> Exception:
+def translate(exc: psycopg.Error) -> Exception:
     """The domain error for a failure a caller can act on, else ``exc`` itself."""
     if is_lock_timeout(exc):
         return SeatsBusy()
@@ -180,14 +159,23 @@ def translate(exc: DBAPIError) -> Exception:
 
 
 class SqlSeatRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    """The seat statements on one psycopg connection (svckit.pg: no SQL toolkit on this path)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self._conn = conn
 
-    async def _execute(self, statement: Any, params: Mapping[str, Any]) -> Any:
+    async def _execute(self, statement: str, params: Mapping[str, Any]) -> psycopg.AsyncCursor[Any]:
         try:
-            return await self._conn.execute(statement, params)
-        except DBAPIError as exc:
+            return await self._conn.execute(statement, params)  # type: ignore[arg-type]
+        except psycopg.Error as exc:
             raise translate(exc) from exc
+
+    async def _rows(self, statement: str, params: Mapping[str, Any]) -> list[Any]:
+        return await (await self._execute(statement, params)).fetchall()
+
+    async def _count(self, statement: str, params: Mapping[str, Any]) -> int:
+        row = await (await self._execute(statement, params)).fetchone()
+        return int(row[0]) if row is not None else 0
 
     async def add_show(self, show: Show, screen_id: str, seats: Sequence[SeatSpec]) -> bool:
         inserted = await self._execute(
@@ -215,23 +203,21 @@ class SqlSeatRepository:
         return True
 
     async def get_show(self, show_id: str) -> Show | None:
-        row = (await self._execute(GET_SHOW, {"show_id": show_id})).first()
+        row = await (await self._execute(GET_SHOW, {"show_id": show_id})).fetchone()
         return None if row is None else _show(row)
 
     async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
-        return self._show_and_seats(await self._execute(OPENED_SEATS, {"show_id": show_id}))
+        return self._show_and_seats(await self._rows(OPENED_SEATS, {"show_id": show_id}))
 
     async def taken_seats(self, show_id: str) -> list[Seat]:
-        result = await self._execute(TAKEN_SEATS, {"show_id": show_id})
-        return [_seat(row) for row in result.all()]
+        return [_seat(row) for row in await self._rows(TAKEN_SEATS, {"show_id": show_id})]
 
     async def available_seats(self, show_id: str, now: datetime) -> tuple[Show | None, list[Seat]]:
-        result = await self._execute(AVAILABLE_SEATS, {"show_id": show_id, "now": now})
-        return self._show_and_seats(result)
+        rows = await self._rows(AVAILABLE_SEATS, {"show_id": show_id, "now": now})
+        return self._show_and_seats(rows)
 
     @staticmethod
-    def _show_and_seats(result: Any) -> tuple[Show | None, list[Seat]]:
-        rows = result.all()
+    def _show_and_seats(rows: list[Any]) -> tuple[Show | None, list[Seat]]:
         if not rows:
             return None, []
         return _show(rows[0]), [_seat(row) for row in rows if row[4] is not None]
@@ -239,7 +225,7 @@ class SqlSeatRepository:
     async def lock_seats(
         self, seat_ids: Sequence[str], *, show_id: str, holder_id: str | None
     ) -> tuple[Show | None, list[Seat]]:
-        result = await self._execute(
+        rows = await self._rows(
             LOCK_SEATS,
             {
                 "ids": [uuid.UUID(seat_id) for seat_id in seat_ids],
@@ -249,7 +235,7 @@ class SqlSeatRepository:
         )
         show: Show | None = None
         seats: list[Seat] = []
-        for row in result:
+        for row in rows:
             seat = _seat(row)
             seats.append(seat)
             if show is None and seat.show_id == show_id:
@@ -291,12 +277,10 @@ class SqlSeatRepository:
         )
 
     async def confirm(self, booking_id: str, now: datetime) -> int:
-        result = await self._execute(CONFIRM, {"booking_id": booking_id, "now": now})
-        return int(result.scalar_one())
+        return await self._count(CONFIRM, {"booking_id": booking_id, "now": now})
 
     async def release(self, booking_id: str, now: datetime) -> int:
-        result = await self._execute(RELEASE, {"booking_id": booking_id, "now": now})
-        return int(result.scalar_one())
+        return await self._count(RELEASE, {"booking_id": booking_id, "now": now})
 
     async def release_holds(self, user_id: str, show_id: str | None, now: datetime) -> int:
         params: dict[str, Any] = {"user_id": user_id, "now": now}
@@ -304,8 +288,8 @@ class SqlSeatRepository:
         if show_id is not None:
             params["show_id"] = show_id
             statement = RELEASE_HOLDS_OF_SHOW
-        return int((await self._execute(statement, params)).scalar_one())
+        return await self._count(statement, params)
 
     async def delete_expired_holds(self, now: datetime, batch_size: int) -> int:
-        result = await self._execute(DELETE_EXPIRED_HOLDS, {"now": now, "batch_size": batch_size})
-        return int(result.rowcount)
+        cursor = await self._execute(DELETE_EXPIRED_HOLDS, {"now": now, "batch_size": batch_size})
+        return int(cursor.rowcount)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy.exc import DBAPIError
+import psycopg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.adapters.repository import SqlSeatRepository, translate
-from svckit.unit_of_work import TransactionUnitOfWork
+from svckit.pg import PgUnitOfWork, driver_connection
 
 
-class SqlUnitOfWork(TransactionUnitOfWork):
-    """A pooled connection and one transaction; rolled back unless committed. Read-only units
-    run their single statement in autocommit mode instead (no BEGIN/ROLLBACK round trips).
+class SqlUnitOfWork(PgUnitOfWork):
+    """A pooled psycopg connection and one transaction; rolled back unless committed. Read-only
+    units run their single statement in autocommit mode instead (no BEGIN/ROLLBACK round trips).
 
     Deferred constraints (the seat ↔ sale foreign keys) are checked at COMMIT, so commit
     translates database errors the same way statements do.
@@ -23,14 +23,11 @@ class SqlUnitOfWork(TransactionUnitOfWork):
     retryable = True
     seats: SqlSeatRepository
 
-    def _bind(self, conn: AsyncConnection) -> None:
+    def _bind(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self.seats = SqlSeatRepository(conn)
 
-    async def commit(self) -> None:
-        try:
-            await super().commit()
-        except DBAPIError as exc:
-            raise translate(exc) from exc
+    def _translate(self, exc: psycopg.Error) -> Exception:
+        return translate(exc)
 
 
 class JoinedUnitOfWork:
@@ -39,11 +36,13 @@ class JoinedUnitOfWork:
     message is redelivered instead."""
 
     retryable = False
+    seats: SqlSeatRepository
 
     def __init__(self, conn: AsyncConnection) -> None:
-        self.seats = SqlSeatRepository(conn)
+        self._conn = conn
 
     async def __aenter__(self) -> Self:
+        self.seats = SqlSeatRepository(await driver_connection(self._conn))
         return self
 
     async def __aexit__(
