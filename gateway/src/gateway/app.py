@@ -27,6 +27,7 @@ from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from svckit.db import create_engine
 from svckit.logging import configure_logging
+from svckit.runtime import tune_gc
 
 __all__ = ["app_from_env", "create_app"]
 
@@ -85,6 +86,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
     )
+    tune_gc()
     try:
         yield
     finally:

@@ -29,6 +29,7 @@ from svckit.grpc_interceptors import (
     MetricsInterceptor,
 )
 from svckit.logging import get_logger
+from svckit.runtime import tune_gc
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -143,6 +144,7 @@ async def serve_until_signal(
     try:
         await server.start()
         tasks = {asyncio.create_task(_run_background(fn), name=_name_of(fn)) for fn in background}
+        tune_gc()
         log.info("grpc.serving", background=sorted(task.get_name() for task in tasks))
         crashed = await _wait_for_stop_or_crash(stopper, tasks)
     finally:
