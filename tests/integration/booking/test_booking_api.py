@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from aio_pika.abc import AbstractIncomingMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from svckit.errors import error_info_from_rpc_error
+from svckit.metrics import GRPC_SERVER_HANDLED
 from tests.integration.booking.helpers import as_user, events_for
 from tests.integration.booking.upstreams import Upstreams
 from tests.support.wait import eventually
@@ -21,6 +24,7 @@ from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 pytestmark = pytest.mark.integration
 
 Stub = booking_pb2_grpc.BookingServiceStub
+INVENTORY = inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name
 
 
 async def create(client: Stub, user: str, show_id: str, seat_ids: list[str]) -> booking_pb2.Booking:
@@ -75,8 +79,47 @@ async def test_taken_seats_come_back_as_inventory_said(client: Stub, upstreams: 
                 ),
                 metadata=as_user(late_user),
             )
+    # The second refusal came from booking's memory of the seats it just reserved (HotSeats):
+    # code, message and ErrorInfo read exactly like inventory's own.
     assert refused.value.code() == grpc.StatusCode.ALREADY_EXISTS
     assert refused.value.details() == asked_directly.value.details()
+    remembered, inventorys = (
+        error_info_from_rpc_error(refused.value),
+        error_info_from_rpc_error(asked_directly.value),
+    )
+    assert remembered is not None and inventorys is not None
+    assert (remembered.reason, dict(remembered.metadata)) == (
+        inventorys.reason,
+        dict(inventorys.metadata),
+    )
+
+
+def reserve_calls() -> float:
+    return sum(
+        GRPC_SERVER_HANDLED.labels(INVENTORY, "ReserveSeats", code.name)._value.get()
+        for code in grpc.StatusCode
+    )
+
+
+async def test_a_hot_seat_costs_inventory_one_reservation(
+    client: Stub, upstreams: Upstreams
+) -> None:
+    show_id, seats = await upstreams.new_show(seats=1)
+    users = [str(uuid.uuid4()) for _ in range(30)]
+    before = reserve_calls()
+    results = await asyncio.gather(
+        *(create(client, user, show_id, seats) for user in users), return_exceptions=True
+    )
+    asked = reserve_calls() - before
+
+    won = [r for r in results if isinstance(r, booking_pb2.Booking)]
+    lost = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert len(won) == 1 and len(lost) == len(users) - 1, results
+    assert {error.code() for error in lost} == {grpc.StatusCode.ALREADY_EXISTS}
+    assert await upstreams.seat_status(seats[0]) == "RESERVED"
+    # The attempts that arrived while the winner's reservation was in flight waited for it and
+    # were refused here; only a few (at most the late ones) reached inventory.
+    assert 1 <= asked <= len(users) // 2, asked
 
 
 @pytest.mark.parametrize(
@@ -177,6 +220,9 @@ async def test_cancel_frees_the_seats_and_announces_it(
         return [await upstreams.seat_status(seat) for seat in seats] == ["AVAILABLE"] * 2
 
     await eventually(seats_free, message="cancelled seats back on sale")
+    # Given back by this process, so not refused from memory: someone else gets them at once.
+    rebooked = await create(client, str(uuid.uuid4()), show_id, seats)
+    assert rebooked.status == booking_pb2.BOOKING_STATUS_PENDING
     [event] = events_for(booking_events, "booking.cancelled", booking.id)
     assert sorted(event.seat_ids) == sorted(seats)
 

@@ -50,6 +50,11 @@ class BookedSeat:
     tier: str
     price_minor: int
 
+    @property
+    def label(self) -> str:
+        """How inventory names the seat, e.g. ``A5``."""
+        return f"{self.row_label}{self.number}"
+
 
 @dataclass(frozen=True)
 class ShowSnapshot:

@@ -21,6 +21,7 @@ from booking.domain.errors import (
 from booking.domain.model import Booking
 from booking.domain.values import Requester, require_seat_selection, require_uuid
 from booking.service_layer import paging
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.ports import (
     BookingPage,
     CatalogClient,
@@ -63,6 +64,7 @@ class Bookings:
         clock: Clock,
         policy: BookingPolicy,
         new_id: Callable[[], str] = new_booking_id,
+        hot_seats: HotSeats | None = None,
     ) -> None:
         self._uow = uow
         self._catalog = catalog
@@ -70,6 +72,7 @@ class Bookings:
         self._clock = clock
         self._policy = policy
         self._new_id = new_id
+        self._hot_seats = hot_seats if hot_seats is not None else HotSeats()
         self._creating: set[asyncio.Task[Booking]] = set()
 
     async def create(self, cmd: commands.CreateBooking, requester: Requester) -> Booking:
@@ -104,7 +107,10 @@ class Bookings:
     async def _reserve_and_store(
         self, booking_id: str, user_id: str, show: CatalogShow, seat_ids: list[str]
     ) -> Booking:
-        reservation = await self._reserve(booking_id, user_id, show.snapshot.show_id, seat_ids)
+        show_id = show.snapshot.show_id
+        async with self._hot_seats.attempt(show_id, seat_ids) as attempt:
+            reservation = await self._reserve(booking_id, user_id, show_id, seat_ids)
+            attempt.reserved({seat.seat_id: seat.label for seat in reservation.seats})
         booking = Booking.open(
             booking_id=booking_id,
             user_id=user_id,
@@ -119,6 +125,7 @@ class Bookings:
                 await uow.bookings.add(booking)
                 await uow.commit()
         except BaseException:
+            self._hot_seats.forget(show_id, seat_ids)
             await self._compensate(booking_id)
             raise
         return booking
@@ -196,4 +203,5 @@ class Bookings:
             )
             await save(uow, booking)
             await uow.commit()
+        self._hot_seats.forget(booking.show.show_id, [seat.seat_id for seat in booking.seats])
         return booking

@@ -102,6 +102,9 @@ class SeatsUnavailable(InventoryError):
             details={
                 "seat_ids": ",".join(seat_id for seat_id, _ in taken),
                 "seats": ",".join(label for _, label in taken),
+                # Booked seats stay taken whoever asks; callers may remember them for a moment.
+                "booked_seat_ids": ",".join(seat_id for seat_id, _ in booked),
+                "booked_seats": ",".join(label for _, label in booked),
             },
         )
         self.seat_ids = [seat_id for seat_id, _ in taken]

@@ -1,0 +1,151 @@
+"""Refusing doomed booking attempts on a hot seat before they reach inventory.
+
+When an on-sale opens, hundreds of users click the same seats in the same second. One attempt
+wins; every other one would cost a gRPC call, a transaction and a wait on a row lock in
+inventory only to be refused. This process therefore keeps two things per seat:
+
+* the seats it knows are **booked** (reserved or sold): seats it reserved itself, and seats
+  inventory just refused as booked. Known for ``ttl`` seconds after the fact; an attempt that
+  includes one is refused at once with the answer inventory would give.
+* the reservation **in flight** for a seat, if any: a second attempt on that seat waits for it.
+  If it succeeds, the seat is booked and the waiter is refused; if it fails, the waiter goes on
+  to inventory as usual (a seat held by someone may be held by the waiter).
+
+Only "booked" is ever remembered, never "held" (a hold belongs to a user, and the refused
+request does not say whose), and only briefly. A booking this process gives back (a failed
+store, a cancellation) is forgotten at once. What is left is a booking another replica frees
+within ``ttl`` seconds of it being made: an attempt refused in that window lost a race it would
+equally have lost a moment earlier. Inventory stays the authority: every attempt that is not
+refused here is decided there, under row locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+
+from booking.domain.errors import SeatsTaken
+
+__all__ = ["Attempt", "HotSeats"]
+
+DEFAULT_TTL_SECONDS = 2.0
+MAX_REMEMBERED = 100_000
+
+# The detail keys of inventory's SEATS_UNAVAILABLE refusal that name the booked seats.
+BOOKED_SEAT_IDS = "booked_seat_ids"
+BOOKED_SEATS = "booked_seats"
+REASON = "SEATS_UNAVAILABLE"
+
+SeatKey = tuple[str, str]  # (show id, seat id)
+
+
+class Attempt:
+    """One reservation attempt that leads the seats it claimed; tell it the outcome."""
+
+    def __init__(self, hot: HotSeats, show_id: str, led: list[SeatKey]) -> None:
+        self._hot = hot
+        self._show_id = show_id
+        self._led = led
+        self._booked = False
+
+    def reserved(self, labels: Mapping[str, str]) -> None:
+        """The seats (id → label, e.g. ``A5``) are now reserved for this attempt's booking."""
+        self._hot.remember(self._show_id, labels)
+        self._booked = True
+
+    def _settle(self) -> None:
+        for key in self._led:
+            waiter = self._hot._in_flight.pop(key, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(self._booked)
+
+
+class HotSeats:
+    def __init__(
+        self,
+        *,
+        ttl_seconds: float = DEFAULT_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        max_remembered: int = MAX_REMEMBERED,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._max = max_remembered
+        self._booked: dict[SeatKey, tuple[float, str]] = {}  # → (known until, label)
+        self._in_flight: dict[SeatKey, asyncio.Future[bool]] = {}
+
+    @asynccontextmanager
+    async def attempt(self, show_id: str, seat_ids: Sequence[str]) -> AsyncIterator[Attempt]:
+        """Raises ``SeatsTaken`` when a seat is known booked, or becomes booked by the attempt
+        in flight this one waited for; otherwise yields, leading the seats nobody else leads."""
+        self._refuse_known(show_id, seat_ids)
+        ahead = [waiter for seat in seat_ids if (waiter := self._in_flight.get((show_id, seat)))]
+        if ahead:
+            # asyncio.wait never cancels what it waits for: a waiter that gives up leaves the
+            # leader alone.
+            await asyncio.wait(ahead)
+            self._refuse_known(show_id, seat_ids)
+        led = [(show_id, seat) for seat in seat_ids if (show_id, seat) not in self._in_flight]
+        loop = asyncio.get_running_loop()
+        for key in led:
+            self._in_flight[key] = loop.create_future()
+        attempt = Attempt(self, show_id, led)
+        try:
+            yield attempt
+        except SeatsTaken as refused:
+            self.learn(show_id, refused)
+            raise
+        finally:
+            attempt._settle()
+
+    def remember(self, show_id: str, labels: Mapping[str, str]) -> None:
+        until = self._clock() + self._ttl
+        for seat_id, label in labels.items():
+            self._booked.pop((show_id, seat_id), None)  # re-insert: oldest first stays true
+            self._booked[(show_id, seat_id)] = (until, label)
+        while len(self._booked) > self._max:
+            del self._booked[next(iter(self._booked))]
+
+    def forget(self, show_id: str, seat_ids: Iterable[str]) -> None:
+        """The seats were given back by this process (a failed store, a cancellation)."""
+        for seat_id in seat_ids:
+            self._booked.pop((show_id, seat_id), None)
+
+    def learn(self, show_id: str, refused: SeatsTaken) -> None:
+        """Remember the seats inventory refused as booked (never the held ones)."""
+        if refused.reason != REASON:
+            return
+        ids = [s for s in refused.details.get(BOOKED_SEAT_IDS, "").split(",") if s]
+        labels = refused.details.get(BOOKED_SEATS, "").split(",")
+        if ids and len(labels) == len(ids):
+            self.remember(show_id, dict(zip(ids, labels, strict=True)))
+
+    def _refuse_known(self, show_id: str, seat_ids: Sequence[str]) -> None:
+        now = self._clock()
+        booked: list[tuple[str, str]] = []
+        for seat_id in seat_ids:
+            entry = self._booked.get((show_id, seat_id))
+            if entry is None:
+                continue
+            until, label = entry
+            if until <= now:
+                del self._booked[(show_id, seat_id)]
+                continue
+            booked.append((seat_id, label))
+        if booked:
+            raise seats_booked(booked)
+
+
+def seats_booked(booked: Sequence[tuple[str, str]]) -> SeatsTaken:
+    """The refusal inventory gives for booked seats, word for word (ids and labels)."""
+    labels = ", ".join(label for _, label in booked)
+    subject = f"seat {labels} is" if len(booked) == 1 else f"seats {labels} are"
+    ids = ",".join(seat_id for seat_id, _ in booked)
+    names = ",".join(label for _, label in booked)
+    return SeatsTaken(
+        f"{subject} already booked",
+        reason=REASON,
+        details={"seat_ids": ids, "seats": names, BOOKED_SEAT_IDS: ids, BOOKED_SEATS: names},
+    )
