@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 
 from booking.domain import commands, events
+from booking.domain.errors import SeatsTaken
 from booking.domain.values import BookingStatus, Money, PaymentStatus
 from booking.service_layer import housekeeping
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.payment_events import PaymentEvents
 from booking.service_layer.services import BookingPolicy
 from tests.unit.booking.fakes import FakeUnitOfWork
@@ -127,3 +129,40 @@ async def test_archival_drops_old_seat_lines_of_closed_bookings_only(world: Worl
     assert world.store.bookings[expired_id].seats == []
     assert world.store.bookings[expired_id].status is BookingStatus.EXPIRED
     assert len(world.store.bookings[confirmed_id].seats) == 2
+
+
+async def test_seats_given_back_are_forgotten_by_hot_seats(world: World) -> None:
+    hot = HotSeats()
+    payments = PaymentEvents(clock=world.clock, policy=BookingPolicy(), hot_seats=hot)
+
+    async def refused(booking_id: str) -> bool:
+        booking = world.store.bookings[booking_id]
+        try:
+            async with hot.attempt(booking.show.show_id, [s.seat_id for s in booking.seats]):
+                return False
+        except SeatsTaken:
+            return True
+
+    paid, refunded, lapsed = [await world.create() for _ in range(3)]
+    for booking_id in (paid, refunded, lapsed):
+        booking = world.store.bookings[booking_id]
+        hot.remember(booking.show.show_id, {s.seat_id: s.label for s in booking.seats})
+    for booking_id in (paid, refunded):
+        await payments.succeeded(FakeUnitOfWork(world.store), succeeded(booking_id))
+    await payments.refunded(
+        FakeUnitOfWork(world.store),
+        commands.PaymentRefunded(refunded, "pay-1", "ref-1", TOTAL, 100, "", automatic=False),
+    )
+    await payments.expired(FakeUnitOfWork(world.store), commands.PaymentExpired(lapsed, "pay-2"))
+    # Still booked (CONFIRMED) is still refused; refunded and expired seats go back to inventory.
+    assert [await refused(b) for b in (paid, refunded, lapsed)] == [True, False, False]
+
+    overdue = await world.create()
+    booking = world.store.bookings[overdue]
+    hot.remember(booking.show.show_id, {s.seat_id: s.label for s in booking.seats})
+    world.clock.advance(timedelta(minutes=16))
+    await housekeeping.expire_overdue(
+        lambda: FakeUnitOfWork(world.store), world.clock, hot_seats=hot
+    )
+    assert world.store.bookings[overdue].status is BookingStatus.EXPIRED
+    assert not await refused(overdue)

@@ -21,6 +21,7 @@ from booking.entrypoints import consumers
 from booking.entrypoints.errors import ERROR_TABLE
 from booking.entrypoints.grpc_servicer import SERVICE_NAME, BookingServicer
 from booking.entrypoints.jobs import archival_job, expiry_job
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.payment_events import PaymentEvents
 from booking.service_layer.ports import UnitOfWork
 from booking.service_layer.services import BookingPolicy, Bookings
@@ -120,7 +121,16 @@ async def create_app(config: Config) -> App:
     inventory = GrpcInventoryClient(
         inventory_channel, deadline_seconds=config.upstream_deadline_seconds
     )
-    bookings = Bookings(uow=uow, catalog=catalog, inventory=inventory, clock=clock, policy=policy)
+    # One memory of hot seats for every path that books seats or gives them back.
+    hot_seats = HotSeats()
+    bookings = Bookings(
+        uow=uow,
+        catalog=catalog,
+        inventory=inventory,
+        clock=clock,
+        policy=policy,
+        hot_seats=hot_seats,
+    )
     server, port = create_server(
         services=[
             (
@@ -141,7 +151,9 @@ async def create_app(config: Config) -> App:
         consumers.QUEUE,
         consumers.EXCHANGE,
         consumers.ROUTING_KEYS,
-        consumers.PaymentEventsHandler(PaymentEvents(clock=clock, policy=policy)),
+        consumers.PaymentEventsHandler(
+            PaymentEvents(clock=clock, policy=policy, hot_seats=hot_seats)
+        ),
         concurrency=config.consumer_concurrency,
     )
 
@@ -165,6 +177,7 @@ async def create_app(config: Config) -> App:
             clock,
             every_seconds=config.expiry_sweep_seconds,
             batch_size=config.expiry_batch_size,
+            hot_seats=hot_seats,
         ),
         archival=archival_job(
             engine,

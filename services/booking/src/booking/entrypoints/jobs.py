@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking.service_layer import housekeeping
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.ports import Clock, UnitOfWork
 from svckit.jobs import DailyJob, PeriodicJob
 from svckit.logging import get_logger
@@ -25,9 +26,12 @@ def expiry_job(
     *,
     every_seconds: float,
     batch_size: int,
+    hot_seats: HotSeats | None = None,
 ) -> PeriodicJob:
     async def sweep() -> None:
-        expired = await housekeeping.expire_overdue(uow, clock, batch_size=batch_size)
+        expired = await housekeeping.expire_overdue(
+            uow, clock, batch_size=batch_size, hot_seats=hot_seats
+        )
         if expired:
             log.info("booking.expired", count=expired)
 

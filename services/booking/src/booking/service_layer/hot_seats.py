@@ -12,11 +12,12 @@ inventory only to be refused. This process therefore keeps two things per seat:
   to inventory as usual (a seat held by someone may be held by the waiter).
 
 Only "booked" is ever remembered, never "held" (a hold belongs to a user, and the refused
-request does not say whose), and only briefly. A booking this process gives back (a failed
-store, a cancellation) is forgotten at once. What is left is a booking another replica frees
-within ``ttl`` seconds of it being made: an attempt refused in that window lost a race it would
-equally have lost a moment earlier. Inventory stays the authority: every attempt that is not
-refused here is decided there, under row locks.
+request does not say whose), and only briefly. Every booking this process gives back (a failed
+store, a cancellation, an expiry, a refund) is forgotten as it is saved; forgetting early is
+always safe, it only sends the next attempt to inventory. What is left is a booking that
+another replica frees within ``ttl`` seconds of it being made: an attempt refused in that
+window lost a race it would equally have lost a moment earlier. Inventory stays the authority:
+every attempt that is not refused here is decided there, under row locks.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from booking.domain.errors import SeatsTaken
+from booking.domain.model import Booking
+from booking.domain.values import BookingStatus
 
 __all__ = ["Attempt", "HotSeats"]
 
-DEFAULT_TTL_SECONDS = 2.0
+DEFAULT_TTL_SECONDS = 1.0
 MAX_REMEMBERED = 100_000
 
 # The detail keys of inventory's SEATS_UNAVAILABLE refusal that name the booked seats.
@@ -39,6 +42,8 @@ BOOKED_SEATS = "booked_seats"
 REASON = "SEATS_UNAVAILABLE"
 
 SeatKey = tuple[str, str]  # (show id, seat id)
+
+_HOLDING = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
 
 class Attempt:
@@ -112,6 +117,12 @@ class HotSeats:
         """The seats were given back by this process (a failed store, a cancellation)."""
         for seat_id in seat_ids:
             self._booked.pop((show_id, seat_id), None)
+
+    def given_back(self, booking: Booking) -> None:
+        """Forget the seats of ``booking`` if it no longer holds them (any state but PENDING and
+        CONFIRMED: inventory frees them when it hears of it)."""
+        if booking.status not in _HOLDING:
+            self.forget(booking.show.show_id, [seat.seat_id for seat in booking.seats])
 
     def learn(self, show_id: str, refused: SeatsTaken) -> None:
         """Remember the seats inventory refused as booked (never the held ones)."""

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.ports import Clock, UnitOfWork
 from booking.service_layer.services import save
 
 
 async def expire_overdue(
-    uow: Callable[[], UnitOfWork], clock: Clock, *, batch_size: int = 100
+    uow: Callable[[], UnitOfWork],
+    clock: Clock,
+    *,
+    batch_size: int = 100,
+    hot_seats: HotSeats | None = None,
 ) -> int:
     """Expire every PENDING booking past its expires_at, one locked batch per transaction.
 
@@ -25,6 +30,8 @@ async def expire_overdue(
             for booking in batch:
                 booking.expire(now=now)
                 await save(unit, booking)
+                if hot_seats is not None:
+                    hot_seats.given_back(booking)
             await unit.commit()
         expired += len(batch)
         if len(batch) < batch_size:

@@ -9,6 +9,7 @@ import uuid
 from booking.domain import commands
 from booking.domain.events import BookingPaymentRejected
 from booking.domain.model import Booking
+from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.ports import Clock, UnitOfWork
 from booking.service_layer.services import BookingPolicy, save
 
@@ -16,9 +17,12 @@ logger = logging.getLogger(__name__)
 
 
 class PaymentEvents:
-    def __init__(self, *, clock: Clock, policy: BookingPolicy) -> None:
+    def __init__(
+        self, *, clock: Clock, policy: BookingPolicy, hot_seats: HotSeats | None = None
+    ) -> None:
         self._clock = clock
         self._policy = policy
+        self._hot_seats = hot_seats if hot_seats is not None else HotSeats()
 
     async def succeeded(self, uow: UnitOfWork, cmd: commands.PaymentSucceeded) -> None:
         async with uow:
@@ -38,7 +42,7 @@ class PaymentEvents:
                 )
             else:
                 booking.payment_succeeded(payment_id=cmd.payment_id, amount=cmd.amount, now=now)
-                await save(uow, booking)
+                await self._save(uow, booking)
             await uow.commit()
 
     async def failed(self, uow: UnitOfWork, cmd: commands.PaymentFailed) -> None:
@@ -54,7 +58,7 @@ class PaymentEvents:
                 now=self._clock.now(),
                 grace=self._policy.payment_retry_grace,
             )
-            await save(uow, booking)
+            await self._save(uow, booking)
             await uow.commit()
 
     async def expired(self, uow: UnitOfWork, cmd: commands.PaymentExpired) -> None:
@@ -64,7 +68,7 @@ class PaymentEvents:
                 logger.warning("expired payment %s for unknown booking", cmd.payment_id)
                 return
             booking.payment_expired(payment_id=cmd.payment_id, now=self._clock.now())
-            await save(uow, booking)
+            await self._save(uow, booking)
             await uow.commit()
 
     async def refunded(self, uow: UnitOfWork, cmd: commands.PaymentRefunded) -> None:
@@ -79,8 +83,12 @@ class PaymentEvents:
             booking.refunded(
                 payment_id=cmd.payment_id, amount=cmd.amount, reason=reason, now=self._clock.now()
             )
-            await save(uow, booking)
+            await self._save(uow, booking)
             await uow.commit()
+
+    async def _save(self, uow: UnitOfWork, booking: Booking) -> None:
+        await save(uow, booking)
+        self._hot_seats.given_back(booking)
 
 
 async def _locked(uow: UnitOfWork, booking_id: str) -> Booking | None:

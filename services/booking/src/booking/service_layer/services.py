@@ -203,5 +203,5 @@ class Bookings:
             )
             await save(uow, booking)
             await uow.commit()
-        self._hot_seats.forget(booking.show.show_id, [seat.seat_id for seat in booking.seats])
+        self._hot_seats.given_back(booking)
         return booking
