@@ -42,13 +42,23 @@ class Store:
         return [event for event in self.outbox if isinstance(event, kind)]
 
 
+class FakeNewBookings:
+    """New bookings written straight to the store, or the store's next commit failure."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def add(self, booking: Booking) -> None:
+        if self._store.fail_next_commit is not None:
+            failure, self._store.fail_next_commit = self._store.fail_next_commit, None
+            raise failure
+        self._store.bookings[booking.id] = copy.deepcopy(booking)
+
+
 class FakeRepository:
     def __init__(self, store: Store) -> None:
         self._store = store
         self.staged: dict[str, Booking] = {}
-
-    async def add(self, booking: Booking) -> None:
-        self.staged[booking.id] = copy.deepcopy(booking)
 
     async def get(self, booking_id: str) -> Booking | None:
         found = self.staged.get(booking_id) or self._store.bookings.get(booking_id)

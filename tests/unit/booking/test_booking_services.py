@@ -29,6 +29,7 @@ from tests.unit.booking.fakes import (
     FakeCatalog,
     FakeClock,
     FakeInventory,
+    FakeNewBookings,
     FakeUnitOfWork,
     Store,
 )
@@ -50,6 +51,7 @@ class World:
         self.cached = CachedCatalog(self.catalog, self.clock, max_entries=8, ttl_seconds=60)
         self.bookings = Bookings(
             uow=lambda: FakeUnitOfWork(self.store),
+            new_bookings=FakeNewBookings(self.store),
             catalog=self.cached,
             inventory=self.inventory,
             clock=self.clock,

@@ -14,6 +14,7 @@ import grpc
 from booking.adapters.catalog_client import GrpcCatalogClient
 from booking.adapters.clock import SystemClock
 from booking.adapters.inventory_client import GrpcInventoryClient
+from booking.adapters.new_bookings import PgNewBookings
 from booking.adapters.tables import SCHEMA
 from booking.adapters.unit_of_work import SqlUnitOfWork
 from booking.config import Config
@@ -34,6 +35,7 @@ from svckit.grpc_server import create_server, serve_until_signal
 from svckit.jobs import DailyJob, PeriodicJob
 from svckit.logging import get_logger
 from svckit.outbox import OutboxRelay
+from svckit.pg import create_pool
 from ticketing.booking.v1 import booking_pb2_grpc
 
 log = get_logger(__name__)
@@ -99,6 +101,15 @@ async def create_app(config: Config) -> App:
         lock_timeout_ms=config.db_lock_timeout_ms,
         application_name="booking",
     )
+    # New bookings, the hot write, go through psycopg's own pool (svckit.pg); everything else
+    # (reads, state changes with their outbox events, consumers, jobs) through the engine.
+    pool = create_pool(
+        config.database_url,
+        size=config.db_pool_size,
+        lock_timeout_ms=config.db_lock_timeout_ms,
+        application_name="booking-writes",
+    )
+    await pool.open()
     amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="booking")
     catalog_channel = create_channel(config.catalog_addr)
     # GrpcInventoryClient sends caller_metadata (with the request id) on every call.
@@ -125,6 +136,7 @@ async def create_app(config: Config) -> App:
     hot_seats = HotSeats()
     bookings = Bookings(
         uow=uow,
+        new_bookings=PgNewBookings(pool),
         catalog=catalog,
         inventory=inventory,
         clock=clock,
@@ -162,6 +174,7 @@ async def create_app(config: Config) -> App:
             with contextlib.suppress(Exception):
                 await channel.close()
         await amqp.close()
+        await pool.close()
         await engine.dispose()
 
     return App(

@@ -31,9 +31,6 @@ from booking.service_layer.ports import BookingPage, PageCursor
 
 CLOSED = (BookingStatus.EXPIRED.value, BookingStatus.CANCELLED.value)
 
-_BOOKING_COLUMNS = [
-    column.name for column in bookings.columns if column.name != "seats_archived_at"
-]
 _MUTABLE_COLUMNS = [
     "status",
     "status_reason",
@@ -46,26 +43,6 @@ _MUTABLE_COLUMNS = [
     "payment_refunded_minor",
 ]
 
-# Foreign keys are checked at the end of the statement, when the booking row exists.
-_INSERT_BOOKING = sa.text(
-    f"""
-    WITH booking AS (
-        INSERT INTO booking.bookings ({", ".join(_BOOKING_COLUMNS)})
-        VALUES ({", ".join(":" + name for name in _BOOKING_COLUMNS)})
-    ), seats AS (
-        INSERT INTO booking.booking_seats
-            (booking_id, seat_id, row_label, number, tier, price_minor)
-        SELECT CAST(:id AS uuid), seat.*
-        FROM unnest(
-            CAST(:seat_ids AS uuid[]), CAST(:row_labels AS text[]), CAST(:numbers AS integer[]),
-            CAST(:tiers AS text[]), CAST(:prices AS bigint[])
-        ) AS seat
-    )
-    INSERT INTO booking.booking_history (booking_id, from_status, to_status, reason, at)
-    VALUES (CAST(:id AS uuid), NULL, :to_status, :reason, :at)
-    """
-)
-
 _UPDATE_BOOKING = (
     bookings.update()
     .where(bookings.c.id == sa.bindparam("booking_id"))
@@ -77,25 +54,6 @@ class SqlBookingRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
         self._history_written: dict[str, int] = {}
-
-    async def add(self, booking: Booking) -> None:
-        """The booking, its seat lines and its first history entry in one round trip."""
-        [created] = booking.history
-        await self._conn.execute(
-            _INSERT_BOOKING,
-            {
-                **_row(booking),
-                "seat_ids": [seat.seat_id for seat in booking.seats],
-                "row_labels": [seat.row_label for seat in booking.seats],
-                "numbers": [seat.number for seat in booking.seats],
-                "tiers": [seat.tier for seat in booking.seats],
-                "prices": [seat.price_minor for seat in booking.seats],
-                "to_status": created.to_status.value,
-                "reason": created.reason,
-                "at": created.at,
-            },
-        )
-        self._history_written[booking.id] = 1
 
     async def get(self, booking_id: str) -> Booking | None:
         found = await self._load(sa.select(bookings).where(bookings.c.id == booking_id))
@@ -215,7 +173,7 @@ class SqlBookingRepository:
         self._history_written[booking.id] = len(booking.history)
 
 
-def _row(booking: Booking) -> dict[str, Any]:
+def booking_row(booking: Booking) -> dict[str, Any]:
     show = booking.show
     return {
         "id": booking.id,

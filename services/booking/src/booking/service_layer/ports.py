@@ -65,9 +65,14 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
-class BookingRepository(Protocol):
-    async def add(self, booking: Booking) -> None: ...
+class NewBookings(Protocol):
+    async def add(self, booking: Booking) -> None:
+        """Stores a just-opened booking (row, seat lines, first history entry) atomically, on
+        its own: a new booking publishes no event, so it needs no unit of work."""
+        ...
 
+
+class BookingRepository(Protocol):
     async def get(self, booking_id: str) -> Booking | None: ...
 
     async def get_for_update(self, booking_id: str) -> Booking | None:

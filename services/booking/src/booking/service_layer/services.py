@@ -28,6 +28,7 @@ from booking.service_layer.ports import (
     CatalogShow,
     Clock,
     InventoryClient,
+    NewBookings,
     Reservation,
     UnitOfWork,
 )
@@ -59,6 +60,7 @@ class Bookings:
         self,
         *,
         uow: Callable[[], UnitOfWork],
+        new_bookings: NewBookings,
         catalog: CatalogClient,
         inventory: InventoryClient,
         clock: Clock,
@@ -67,6 +69,7 @@ class Bookings:
         hot_seats: HotSeats | None = None,
     ) -> None:
         self._uow = uow
+        self._new_bookings = new_bookings
         self._catalog = catalog
         self._inventory = inventory
         self._clock = clock
@@ -121,9 +124,7 @@ class Bookings:
             expires_in=self._policy.expires_in,
         )
         try:
-            async with self._uow() as uow:
-                await uow.bookings.add(booking)
-                await uow.commit()
+            await self._new_bookings.add(booking)
         except BaseException:
             self._hot_seats.forget(show_id, seat_ids)
             await self._compensate(booking_id)
