@@ -60,12 +60,6 @@ class Attempt:
         self._hot.remember(self._show_id, labels)
         self._booked = True
 
-    def _settle(self) -> None:
-        for key in self._led:
-            waiter = self._hot._in_flight.pop(key, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(self._booked)
-
 
 class HotSeats:
     def __init__(
@@ -103,7 +97,14 @@ class HotSeats:
             self.learn(show_id, refused)
             raise
         finally:
-            attempt._settle()
+            self._settle(attempt)
+
+    def _settle(self, attempt: Attempt) -> None:
+        """Tell whoever waits on the seats ``attempt`` led whether it booked them."""
+        for key in attempt._led:
+            waiter = self._in_flight.pop(key, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(attempt._booked)
 
     def remember(self, show_id: str, labels: Mapping[str, str]) -> None:
         until = self._clock() + self._ttl
