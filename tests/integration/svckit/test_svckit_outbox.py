@@ -215,3 +215,68 @@ async def test_event_committed_while_broker_is_unreachable_is_delivered_when_it_
 def failures(schema: str) -> float:
     """Relay rounds that failed so far for ``schema`` (the relay's own metric)."""
     return REGISTRY.get_sample_value("outbox_publish_failures_total", {"schema": schema}) or 0.0
+
+
+async def listening(engine: AsyncEngine, schema: str) -> list[int]:
+    """Backend pids of the schema's relays that have run LISTEN and wait for notifications."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = :name"
+                " AND state = 'idle' AND query LIKE 'LISTEN %'"
+            ),
+            {"name": f"{schema}-outbox-listener"},
+        )
+        return list(rows.scalars())
+
+
+async def test_a_commit_wakes_the_idle_relay_without_waiting_for_its_poll(
+    engine: AsyncEngine, probe_schema: str, amqp: AmqpConnection, probe: tuple[str, AbstractQueue]
+) -> None:
+    """With a one-minute poll, only the commit's notification can publish within seconds; and
+    after the listening connection is killed the relay listens again by itself."""
+    exchange, queue = probe
+    relay = OutboxRelay(engine, probe_schema, amqp, poll_interval=60.0, max_backoff=0.5)
+    relay_task = asyncio.create_task(relay.run())
+
+    async def delivered_alone(message_id: str) -> bool:
+        messages = await drain(queue)
+        assert [m.message_id for m in messages] in ([], [message_id])
+        return bool(messages)
+
+    async def listener_pid() -> int | None:
+        pids = await listening(engine, probe_schema)
+        return pids[0] if pids else None
+
+    try:
+        first_listener = await eventually(listener_pid, message="relay listens for commits")
+        for attempt in ("first", "second"):
+            message_id = await commit_event(engine, probe_schema, exchange, attempt)
+            await eventually(
+                lambda: delivered_alone(message_id),  # noqa: B023 - awaited in this iteration
+                timeout=10,
+                message=f"{attempt} event published on its commit, not on the 60 s poll",
+            )
+
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_listener})
+
+        async def listens_again() -> int | None:
+            pid = await listener_pid()
+            return pid if pid not in (None, first_listener) else None
+
+        await eventually(listens_again, message="relay listens again after losing its connection")
+        message_id = await commit_event(engine, probe_schema, exchange, "after reconnect")
+        await eventually(
+            lambda: delivered_alone(message_id),
+            timeout=10,
+            message="event published on its commit after the listener reconnected",
+        )
+    finally:
+        relay_task.cancel()
+        await asyncio.gather(relay_task, return_exceptions=True)
+
+    async def stopped_listening() -> bool:
+        return await listening(engine, probe_schema) == []
+
+    await eventually(stopped_listening, message="a stopped relay closes its listening connection")

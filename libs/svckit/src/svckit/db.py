@@ -25,6 +25,7 @@ __all__ = [
     "is_serialization_or_deadlock",
     "is_statement_timeout",
     "is_unique_violation",
+    "libpq_url",
     "migrate",
     "psycopg_url",
     "quote_schema",
@@ -46,6 +47,11 @@ def psycopg_url(url: str) -> URL:
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
     return parsed.set(drivername="postgresql+psycopg")
+
+
+def libpq_url(url: str) -> str:
+    """``postgresql://…`` for libpq (psycopg's own connections) from any spelling ``url`` took."""
+    return psycopg_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def quote_schema(schema: str) -> str:

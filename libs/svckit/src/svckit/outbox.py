@@ -10,6 +10,11 @@ consumers (``svckit.consumer``) turn into exactly-once effects.
 Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several relay replicas share the work
 instead of publishing the same row twice. The ``exchange`` column holds the logical name
 (``booking.events``); the relay adds the deployment's AMQP prefix.
+
+Adding an event also sends a NOTIFY on the schema's channel (:func:`outbox_channel`), which
+PostgreSQL delivers only when the transaction commits. Every relay of the schema LISTENs on it
+and publishes at once, so an event leaves within milliseconds of its commit instead of waiting
+for the next poll; polling stays as the safety net for a lost listening connection.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from typing import Any, Protocol
 
 import aio_pika
 import aiormq.abc
+import psycopg
 from aio_pika.abc import AbstractChannel, AbstractExchange
 from google.protobuf.message import Message
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.amqp import AmqpConnection, declare_exchange
-from svckit.db import quote_schema
+from svckit.db import libpq_url, quote_schema
 from svckit.logging import get_logger
 from svckit.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from svckit.outbox_tables import create_outbox_tables, drop_outbox_tables, outbox_table_ddl
@@ -39,6 +45,7 @@ __all__ = [
     "add_event",
     "create_outbox_tables",
     "drop_outbox_tables",
+    "outbox_channel",
     "outbox_table_ddl",
 ]
 
@@ -65,14 +72,17 @@ async def add_event(
     message: Message,
     message_id: str,
 ) -> None:
-    """Record ``message`` for publication when — and only if — the caller's transaction commits."""
+    """Record ``message`` for publication when — and only if — the caller's transaction commits
+    (and wake the schema's relays then: NOTIFY is delivered on commit, never on rollback)."""
     await conn_or_session.execute(
         text(
-            f"INSERT INTO {quote_schema(schema)}.outbox"
+            f"WITH added AS (INSERT INTO {quote_schema(schema)}.outbox"
             " (id, exchange, routing_key, message_type, payload, message_id)"
             " VALUES (:id, :exchange, :routing_key, :message_type, :payload, :message_id)"
+            " RETURNING id) SELECT pg_notify(:channel, '') FROM added"
         ),
         {
+            "channel": outbox_channel(schema),
             "id": uuid.uuid4(),
             "exchange": exchange,
             "routing_key": routing_key,
@@ -83,11 +93,22 @@ async def add_event(
     )
 
 
+def outbox_channel(schema: str) -> str:
+    """The LISTEN/NOTIFY channel on which a commit says ``schema``'s outbox has new rows (at
+    most 63 characters, PostgreSQL's limit for a channel name)."""
+    quote_schema(schema)  # the same validation: a plain lower-case identifier
+    return f"{schema}_outbox"[:63]
+
+
 class OutboxRelay:
     """Publishes committed outbox rows of one schema; survives broker and database outages.
 
     A failed round leaves its rows pending and retries after an exponential backoff (capped at
     ``max_backoff``); the robust AMQP connection reconnects underneath.
+
+    While it runs, a connection of its own LISTENs on the schema's channel and starts a round as
+    soon as a transaction that added events commits; ``poll_interval`` is only the longest wait
+    when no notification comes (listening connection lost, or ``listen=False``).
     """
 
     def __init__(
@@ -103,6 +124,7 @@ class OutboxRelay:
         max_backoff: float = 10.0,
         retention_seconds: float = 7 * 24 * 3600,
         purge_interval: float = 3600.0,
+        listen: bool = True,
     ) -> None:
         self._engine = engine
         self._schema = schema
@@ -115,16 +137,22 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._retention_seconds = retention_seconds
         self._purge_interval = purge_interval
+        self._listen = listen
+        self._notified = asyncio.Event()
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
 
     async def run(self) -> None:
-        """Publish forever: poll, publish, back off on failure. Cancel to stop."""
+        """Publish forever: on every commit notification or poll, back off on failure. Cancel
+        to stop."""
         loop = asyncio.get_running_loop()
         backoff = self._initial_backoff
         next_purge = loop.time() + self._purge_interval
+        listener = asyncio.create_task(self._listen_for_commits()) if self._listen else None
         try:
             while True:
+                # Cleared before the round: a commit notified during it starts the next one.
+                self._notified.clear()
                 try:
                     await self.publish_pending()
                     if loop.time() >= next_purge:
@@ -143,9 +171,36 @@ class OutboxRelay:
                     backoff = min(backoff * 2, self._max_backoff)
                     continue
                 backoff = self._initial_backoff
-                await asyncio.sleep(self._poll_interval)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._notified.wait(), self._poll_interval)
         finally:
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
             await self._drop_channel()
+
+    async def _listen_for_commits(self) -> None:
+        """Set ``_notified`` on every NOTIFY of the schema's channel; reconnect after a failure
+        (polling carries on meanwhile)."""
+        url = libpq_url(self._engine.url.render_as_string(hide_password=False))
+        listen = f'LISTEN "{outbox_channel(self._schema)}"'
+        backoff = self._initial_backoff
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    url, autocommit=True, application_name=f"{self._schema}-outbox-listener"
+                ) as conn:
+                    await conn.execute(listen)
+                    backoff = self._initial_backoff
+                    self._notified.set()  # whatever was committed while nobody listened
+                    async for _ in conn.notifies():
+                        self._notified.set()
+            except (psycopg.Error, OSError) as exc:
+                log.warning(
+                    "outbox.listen_failed", schema=self._schema, error=repr(exc), retry_in=backoff
+                )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff)
 
     async def publish_pending(self) -> int:
         """Publish every row pending now; return how many were confirmed."""

@@ -22,7 +22,7 @@ from psycopg import pq
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.ext.asyncio import AsyncConnection as SaConnection
 
-from svckit.db import database_unavailable, psycopg_url
+from svckit.db import database_unavailable, libpq_url
 from svckit.logging import get_logger
 
 __all__ = ["PgUnitOfWork", "create_pool", "driver_connection"]
@@ -55,7 +55,7 @@ def create_pool(
     if application_name:
         kwargs["application_name"] = application_name
     return AsyncConnectionPool(
-        _libpq_url(url),
+        libpq_url(url),
         min_size=min(_MIN_CONNECTIONS, size),
         max_size=size,
         timeout=timeout_s,
@@ -64,11 +64,6 @@ def create_pool(
         name=application_name or None,
         open=False,
     )
-
-
-def _libpq_url(url: str) -> str:
-    """``postgresql://…`` for libpq from any of the URL spellings the services accept."""
-    return psycopg_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def driver_connection(conn: SaConnection) -> psycopg.AsyncConnection[Any]:
