@@ -323,7 +323,7 @@ CASES: dict[str, Case] = {
         "POST", SHOWS, {**SHOW, "movieId": UNKNOWN}, 404, "MOVIE_NOT_FOUND", as_admin=True
     ),
     "show: overlapping another": Case(
-        "POST", SHOWS, {**SHOW, "startTime": "{show_start}"}, 400, "SHOW_OVERLAPS", as_admin=True
+        "POST", SHOWS, {**SHOW, "startTime": "{show_start}"}, 409, "SHOW_OVERLAPS", as_admin=True
     ),
 }
 

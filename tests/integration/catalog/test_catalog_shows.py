@@ -107,7 +107,7 @@ async def test_shows_may_not_overlap_on_one_screen(catalog: Catalog) -> None:
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await catalog.show(movie.id, screen.id, in_days(2, hour=12))
-    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert refused.value.code() == grpc.StatusCode.ALREADY_EXISTS  # the gateway's 409
     info = error_info_from_rpc_error(refused.value)
     assert info is not None
     assert (info.reason, info.metadata["other_show_id"]) == ("SHOW_OVERLAPS", first.id)
@@ -132,7 +132,7 @@ async def test_concurrent_overlapping_shows_leave_exactly_one(catalog: Catalog) 
     )
 
     assert codes.count(grpc.StatusCode.OK) == 1, codes
-    assert codes.count(grpc.StatusCode.FAILED_PRECONDITION) == len(starts) - 1
+    assert codes.count(grpc.StatusCode.ALREADY_EXISTS) == len(starts) - 1
     listed = await catalog.stub.ListShows(catalog_pb2.ListShowsRequest(movie_id=movie.id))
     assert listed.page.total_size == 1
 

@@ -10,7 +10,7 @@ CatalogError
 │   ├── ScreenNotFound
 │   └── ShowNotFound
 ├── AlreadyExists         a theatre (name, city) or screen name taken    (ALREADY_EXISTS)
-└── ShowOverlaps          another show occupies the screen then          (FAILED_PRECONDITION)
+└── ShowOverlaps          another show occupies the screen then          (ALREADY_EXISTS)
 """
 
 from __future__ import annotations

@@ -20,5 +20,5 @@ ERROR_TABLE: ErrorTable = {
     NotAdmin: grpc.StatusCode.PERMISSION_DENIED,
     NotFound: grpc.StatusCode.NOT_FOUND,
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
-    ShowOverlaps: grpc.StatusCode.FAILED_PRECONDITION,
+    ShowOverlaps: grpc.StatusCode.ALREADY_EXISTS,
 }
