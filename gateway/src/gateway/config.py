@@ -17,6 +17,7 @@ from svckit.config import (
     env_float,
     env_int,
     env_optional_str,
+    env_pool_size,
     env_str,
 )
 
@@ -32,7 +33,6 @@ ENV = "ENV"
 LOG_LEVEL = "LOG_LEVEL"
 ACCESS_LOG = "ACCESS_LOG"
 DATABASE_URL = "DATABASE_URL"
-DB_POOL_SIZE = "DB_POOL_SIZE"
 CATALOG_ADDR = "CATALOG_ADDR"
 INVENTORY_ADDR = "INVENTORY_ADDR"
 BOOKING_ADDR = "BOOKING_ADDR"
@@ -98,7 +98,7 @@ class Config:
             log_level=env_str(LOG_LEVEL, d.log_level, environ=e).upper(),
             access_log=env_bool(ACCESS_LOG, d.access_log, environ=e),
             database_url=env_str(DATABASE_URL, d.database_url, environ=e),
-            db_pool_size=env_int(DB_POOL_SIZE, d.db_pool_size, minimum=1, environ=e),
+            db_pool_size=env_pool_size("gateway", d.db_pool_size, environ=e),
             catalog_addr=env_str(CATALOG_ADDR, d.catalog_addr, environ=e),
             inventory_addr=env_str(INVENTORY_ADDR, d.inventory_addr, environ=e),
             booking_addr=env_str(BOOKING_ADDR, d.booking_addr, environ=e),

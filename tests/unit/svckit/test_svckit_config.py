@@ -11,6 +11,7 @@ from svckit.config import (
     env_float,
     env_int,
     env_optional_str,
+    env_pool_size,
     env_str,
 )
 
@@ -77,3 +78,13 @@ def test_choice_names_allowed_values() -> None:
     )
     with pytest.raises(ConfigError, match=r"ENV: expected one of \['development', 'production'\]"):
         env_choice("ENV", {"development", "production"}, environ={"ENV": "staging"})
+
+
+def test_pool_size_prefers_the_service_s_own_variable_then_the_shared_one() -> None:
+    shared = {"DB_POOL_SIZE": "7"}
+    assert env_pool_size("booking", 10, environ={}) == 10
+    assert env_pool_size("booking", 10, environ=shared) == 7
+    assert env_pool_size("booking", 10, environ={**shared, "BOOKING_DB_POOL_SIZE": "3"}) == 3
+    assert env_pool_size("booking", 10, environ={**shared, "CATALOG_DB_POOL_SIZE": "3"}) == 7
+    with pytest.raises(ConfigError, match="INVENTORY_DB_POOL_SIZE: must be >= 1"):
+        env_pool_size("inventory", 12, environ={"INVENTORY_DB_POOL_SIZE": "0"})

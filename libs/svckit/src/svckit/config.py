@@ -20,6 +20,7 @@ __all__ = [
     "env_float",
     "env_int",
     "env_optional_str",
+    "env_pool_size",
     "env_str",
 ]
 
@@ -154,3 +155,15 @@ def from_env_or_exit(load: Callable[[], T], program: str) -> T:
     except ConfigError as exc:
         print(f"{program}: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def env_pool_size(service: str, default: int, *, environ: Mapping[str, str] | None = None) -> int:
+    """Database connections per process of ``service``: ``<SERVICE>_DB_POOL_SIZE``, else
+    ``DB_POOL_SIZE``, else ``default``.
+
+    The prefixed name sizes one service in an environment every service shares (``make run``'s
+    ``dev.env``); the plain one suits a process that has an environment of its own.
+    """
+    own = f"{service.upper()}_DB_POOL_SIZE"
+    name = own if _raw(own, environ) is not None else "DB_POOL_SIZE"
+    return env_int(name, default, minimum=1, environ=environ)

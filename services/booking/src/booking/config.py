@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from svckit.config import ConfigError, env_choice, env_float, env_int, env_str
+from svckit.config import ConfigError, env_choice, env_float, env_int, env_pool_size, env_str
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -30,7 +30,6 @@ SHOW_CACHE_TTL_SECONDS = "SHOW_CACHE_TTL_SECONDS"
 SHOW_CACHE_SIZE = "SHOW_CACHE_SIZE"
 OUTBOX_POLL_SECONDS = "OUTBOX_POLL_SECONDS"
 CONSUMER_CONCURRENCY = "BOOKING_CONSUMER_CONCURRENCY"
-DB_POOL_SIZE = "DB_POOL_SIZE"
 DB_LOCK_TIMEOUT_MS = "DB_LOCK_TIMEOUT_MS"
 
 
@@ -97,7 +96,7 @@ class Config:
             consumer_concurrency=env_int(
                 CONSUMER_CONCURRENCY, d.consumer_concurrency, minimum=1, environ=e
             ),
-            db_pool_size=env_int(DB_POOL_SIZE, d.db_pool_size, minimum=1, environ=e),
+            db_pool_size=env_pool_size("booking", d.db_pool_size, environ=e),
             db_lock_timeout_ms=env_int(
                 DB_LOCK_TIMEOUT_MS, d.db_lock_timeout_ms, minimum=1, environ=e
             ),

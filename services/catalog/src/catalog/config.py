@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from svckit.config import env_choice, env_float, env_int, env_str
+from svckit.config import env_choice, env_float, env_int, env_pool_size, env_str
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -20,7 +20,6 @@ CATALOG_ADDR = "CATALOG_ADDR"
 INVENTORY_DEADLINE_SECONDS = "INVENTORY_DEADLINE_SECONDS"
 OPEN_SHOW_ATTEMPTS = "OPEN_SHOW_ATTEMPTS"
 SHOW_OPEN_RETRY_INTERVAL_SECONDS = "SHOW_OPEN_RETRY_INTERVAL_SECONDS"
-CATALOG_DB_POOL_SIZE = "CATALOG_DB_POOL_SIZE"
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ticketing"
 DEFAULT_INVENTORY_ADDR = "127.0.0.1:50052"
@@ -56,7 +55,7 @@ class Config:
             show_open_retry_interval_seconds=env_float(
                 SHOW_OPEN_RETRY_INTERVAL_SECONDS, 30.0, minimum=0.01, environ=environ
             ),
-            db_pool_size=env_int(CATALOG_DB_POOL_SIZE, 5, minimum=1, environ=environ),
+            db_pool_size=env_pool_size("catalog", 5, environ=environ),
         )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from svckit.config import env_bool, env_choice, env_float, env_int, env_str
+from svckit.config import env_bool, env_choice, env_float, env_int, env_pool_size, env_str
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -21,7 +21,6 @@ SEAT_HOLD_MINUTES = "SEAT_HOLD_MINUTES"
 MAX_SEATS_PER_HOLD = "MAX_SEATS_PER_HOLD"
 HOLD_CLEANUP_INTERVAL_SECONDS = "HOLD_CLEANUP_INTERVAL_SECONDS"
 INVENTORY_LOCK_TIMEOUT_MS = "INVENTORY_LOCK_TIMEOUT_MS"
-INVENTORY_DB_POOL_SIZE = "INVENTORY_DB_POOL_SIZE"
 INVENTORY_CONSUME_EVENTS = "INVENTORY_CONSUME_EVENTS"
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ticketing"
@@ -60,6 +59,6 @@ class Config:
                 HOLD_CLEANUP_INTERVAL_SECONDS, 300.0, minimum=0.01, environ=environ
             ),
             lock_timeout_ms=env_int(INVENTORY_LOCK_TIMEOUT_MS, 2000, minimum=1, environ=environ),
-            db_pool_size=env_int(INVENTORY_DB_POOL_SIZE, 12, minimum=1, environ=environ),
+            db_pool_size=env_pool_size("inventory", 12, environ=environ),
             consume_events=env_bool(INVENTORY_CONSUME_EVENTS, True, environ=environ),
         )

@@ -101,7 +101,9 @@ class App:
 
 
 async def create_app(config: Config) -> App:
-    engine = create_engine(config.database_url, application_name="payment")
+    engine = create_engine(
+        config.database_url, pool_size=config.db_pool_size, application_name="payment"
+    )
     amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="payment")
     booking_channel = create_channel(config.booking_addr)
     http = httpx.AsyncClient(

@@ -12,6 +12,7 @@ from svckit.config import (
     env_float,
     env_int,
     env_optional_str,
+    env_pool_size,
     env_str,
 )
 
@@ -55,6 +56,7 @@ class Config:
     refund_retry_interval_seconds: float = 1.0
     refund_retry_max_seconds: float = 300.0
     outbox_poll_interval_seconds: float = 0.5
+    db_pool_size: int = 10
 
     @property
     def simulation_enabled(self) -> bool:
@@ -108,6 +110,7 @@ class Config:
                 minimum=0.01,
                 environ=environ,
             ),
+            db_pool_size=env_pool_size("payment", cls.db_pool_size, environ=environ),
         )
 
 
