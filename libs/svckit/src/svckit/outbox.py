@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 CONTENT_TYPE = "application/x-protobuf"
+_LISTEN_CONNECT_TIMEOUT_S = 10
 
 log = get_logger(__name__)
 
@@ -188,7 +189,10 @@ class OutboxRelay:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                    url, autocommit=True, application_name=f"{self._schema}-outbox-listener"
+                    url,
+                    autocommit=True,
+                    connect_timeout=_LISTEN_CONNECT_TIMEOUT_S,
+                    application_name=f"{self._schema}-outbox-listener",
                 ) as conn:
                     await conn.execute(listen)
                     backoff = self._initial_backoff
