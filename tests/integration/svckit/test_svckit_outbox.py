@@ -272,6 +272,11 @@ async def test_a_commit_wakes_the_idle_relay_without_waiting_for_its_poll(
             timeout=10,
             message="event published on its commit after the listener reconnected",
         )
+
+        async def marked_sent() -> bool:
+            return await sent_at(engine, probe_schema, message_id) is not None
+
+        await eventually(marked_sent, message="the published row is marked sent")
     finally:
         relay_task.cancel()
         await asyncio.gather(relay_task, return_exceptions=True)
