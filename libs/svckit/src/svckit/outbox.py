@@ -109,7 +109,7 @@ class OutboxRelay:
 
     While it runs, a connection of its own LISTENs on the schema's channel and starts a round as
     soon as a transaction that added events commits; ``poll_interval`` is only the longest wait
-    when no notification comes (listening connection lost, or ``listen=False``).
+    when no notification comes (the listening connection was lost).
     """
 
     def __init__(
@@ -125,7 +125,6 @@ class OutboxRelay:
         max_backoff: float = 10.0,
         retention_seconds: float = 7 * 24 * 3600,
         purge_interval: float = 3600.0,
-        listen: bool = True,
     ) -> None:
         self._engine = engine
         self._schema = schema
@@ -138,7 +137,6 @@ class OutboxRelay:
         self._max_backoff = max_backoff
         self._retention_seconds = retention_seconds
         self._purge_interval = purge_interval
-        self._listen = listen
         self._notified = asyncio.Event()
         self._channel: AbstractChannel | None = None
         self._exchanges: dict[str, AbstractExchange] = {}
@@ -149,7 +147,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         backoff = self._initial_backoff
         next_purge = loop.time() + self._purge_interval
-        listener = asyncio.create_task(self._listen_for_commits()) if self._listen else None
+        listener = asyncio.create_task(self._listen_for_commits())
         try:
             while True:
                 # Cleared before the round: a commit notified during it starts the next one.
@@ -175,9 +173,8 @@ class OutboxRelay:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._notified.wait(), self._poll_interval)
         finally:
-            if listener is not None:
-                listener.cancel()
-                await asyncio.gather(listener, return_exceptions=True)
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
             await self._drop_channel()
 
     async def _listen_for_commits(self) -> None:
