@@ -22,7 +22,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.errors import WWW_AUTHENTICATE, ApiError
+from gateway.errors import PermissionDenied, Unauthenticated
 from gateway.verified_tokens import VerifiedTokens
 from svckit.identity import ANONYMOUS, Caller
 
@@ -81,19 +81,11 @@ def issue_token(
     return jwt.encode(claims, settings.secret, algorithm=ALGORITHM)
 
 
-def _unauthenticated(message: str, error: str | None = "invalid_token") -> ApiError:
-    """401 with an RFC 6750 challenge (no error code when no token was sent at all)."""
-    challenge = WWW_AUTHENTICATE
-    if error:
-        challenge += f', error="{error}", error_description="{message}"'
-    return ApiError(401, "UNAUTHENTICATED", message, headers={"WWW-Authenticate": challenge})
-
-
 _verified: dict[TokenSettings, VerifiedTokens] = {}
 
 
 def authenticate(settings: TokenSettings, token: str) -> Caller:
-    """The caller a token names, or a 401 ``ApiError`` saying what is wrong with it."""
+    """The caller a token names, or ``Unauthenticated`` saying what is wrong with it."""
     verified = _verified.get(settings)
     if verified is None:
         verified = _verified[settings] = VerifiedTokens()
@@ -116,22 +108,22 @@ def _verify(settings: TokenSettings, token: str) -> tuple[Caller, float]:
             options={"require": ["exp", "sub", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError:
-        raise _unauthenticated("the token has expired") from None
+        raise Unauthenticated("the token has expired") from None
     except jwt.InvalidAudienceError:
-        raise _unauthenticated("the token is not meant for this API") from None
+        raise Unauthenticated("the token is not meant for this API") from None
     except jwt.InvalidIssuerError:
-        raise _unauthenticated("the token was not issued by ticketing") from None
+        raise Unauthenticated("the token was not issued by ticketing") from None
     except jwt.MissingRequiredClaimError as exc:
-        raise _unauthenticated(f"the token lacks the {exc.claim!r} claim") from None
+        raise Unauthenticated(f"the token lacks the {exc.claim!r} claim") from None
     except jwt.InvalidTokenError:
-        raise _unauthenticated("the token is malformed or its signature is invalid") from None
+        raise Unauthenticated("the token is malformed or its signature is invalid") from None
     try:
         user_id = str(uuid.UUID(str(claims["sub"])))
     except ValueError:
-        raise _unauthenticated("the token's subject is not a user id") from None
+        raise Unauthenticated("the token's subject is not a user id") from None
     roles = claims.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
-        raise _unauthenticated("the token's roles claim is not a list of strings")
+        raise Unauthenticated("the token's roles claim is not a list of strings")
     return Caller(user_id=user_id, roles=frozenset(roles)), float(claims["exp"])
 
 
@@ -149,7 +141,7 @@ def _caller_from_header(request: Request) -> Caller | None:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthenticated("use an Authorization header of the form 'Bearer <token>'")
+        raise Unauthenticated("use an Authorization header of the form 'Bearer <token>'")
     return authenticate(_settings(request), token.strip())
 
 
@@ -170,7 +162,7 @@ async def required_caller(request: Request, _: Credentials) -> Caller:
 
 async def admin_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:
     if not caller.is_admin:
-        raise ApiError(403, "PERMISSION_DENIED", "this route needs the admin role")
+        raise PermissionDenied("this route needs the admin role")
     return caller
 
 
@@ -182,7 +174,7 @@ Admin = Annotated[Caller, Depends(admin_caller)]
 def require_identity(caller: Caller, message: str = "this route needs a bearer token") -> None:
     """401 for the anonymous viewer."""
     if caller.user_id is None:
-        raise _unauthenticated(message, error=None)
+        raise Unauthenticated(message, error=None)
 
 
 def acting_user(caller: Caller, user_id: uuid.UUID | None) -> str:
@@ -199,9 +191,4 @@ def ensure_acts_for(caller: Caller, user_id: str) -> None:
     """403 unless ``user_id`` is the caller's own id (admins may act for anyone)."""
     if caller.is_admin or caller.user_id == user_id:
         return
-    raise ApiError(
-        403,
-        "PERMISSION_DENIED",
-        "you may act only for your own user id",
-        {"userId": user_id},
-    )
+    raise PermissionDenied("you may act only for your own user id", {"userId": user_id})

@@ -2,19 +2,30 @@
 
 Hierarchy::
 
-    ApiError                 an answer the gateway decided on (401, 403, 409, 422, 429 ...)
-    grpc.aio.AioRpcError     an upstream's status, mapped by GRPC_TO_HTTP (the grpc-gateway table)
-    RequestValidationError   request shape (FastAPI/pydantic)           -> 400
-    HTTPException            routing (unknown route 404, wrong method 405)
-    anything else            a bug in the gateway                          -> 500, logged
+    ApiError                        an answer with an HTTP status, a stable code and a message
+    ├── InvalidArgument             400 INVALID_ARGUMENT    bad input the gateway itself refuses
+    ├── Unauthenticated             401 UNAUTHENTICATED     no, invalid or expired token
+    ├── PermissionDenied            403 PERMISSION_DENIED   not yours, or needs the admin role
+    ├── RouteNotFound               404 NOT_FOUND           no such route
+    ├── MethodNotAllowed            405 METHOD_NOT_ALLOWED  the path exists, the method does not
+    ├── IdempotencyKeyInUse         409 IDEMPOTENCY_KEY_IN_USE  retryable: the first is running
+    ├── IdempotencyKeyReused        422 IDEMPOTENCY_KEY_REUSED  the key was used for another body
+    ├── RateLimited                 429 RATE_LIMITED        retryable after Retry-After
+    ├── IdempotencyStoreUnavailable 503 IDEMPOTENCY_STORE_UNAVAILABLE  retryable
+    └── UpstreamError               an upstream's gRPC status, mapped by GRPC_TO_HTTP
+                                    (the grpc-gateway table); code = its ErrorInfo reason
+    RequestValidationError   request shape (FastAPI/pydantic)           -> 400 InvalidArgument
+    HTTPException            routing and body reading (404, 405, 413)   -> the class of its status
+    anything else            a bug in the gateway                        -> 500, logged
 
 ``code`` is machine-readable: the ErrorInfo reason an upstream attached (``SEATS_TAKEN``) or the
-status name (``NOT_FOUND``); ``details`` is the ErrorInfo metadata with camelCase keys.
+gateway's own code above; ``details`` is the ErrorInfo metadata with camelCase keys, or the
+offending fields.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import grpc
@@ -30,8 +41,19 @@ from svckit.logging import get_logger
 
 __all__ = [
     "GRPC_TO_HTTP",
+    "HTTP_CODES",
     "WWW_AUTHENTICATE",
     "ApiError",
+    "IdempotencyKeyInUse",
+    "IdempotencyKeyReused",
+    "IdempotencyStoreUnavailable",
+    "InvalidArgument",
+    "MethodNotAllowed",
+    "PermissionDenied",
+    "RateLimited",
+    "RouteNotFound",
+    "Unauthenticated",
+    "UpstreamError",
     "error_body",
     "error_from_rpc",
     "error_response",
@@ -65,7 +87,7 @@ GRPC_TO_HTTP: Mapping[grpc.StatusCode, int] = {
 
 _HIDDEN = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS})
 
-_HTTP_CODES = {
+HTTP_CODES: Mapping[int, str] = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
     403: "PERMISSION_DENIED",
@@ -80,10 +102,114 @@ _HTTP_CODES = {
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
 }
+"""The code of an HTTP status when nothing more precise is known (routing, body reading)."""
 
 
 class ApiError(Exception):
-    """An error answer: HTTP status, stable code, human message, string details."""
+    """An error answer: HTTP status, stable code, human message, string details, headers.
+
+    Subclasses fix ``status`` and ``code``; raise them with a message (and details)."""
+
+    status: int = 500
+    code: str = "INTERNAL"
+
+    def __init__(
+        self,
+        message: str,
+        details: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = dict(details or {})
+        self.headers = dict(headers or {})
+
+
+class InvalidArgument(ApiError):
+    status, code = 400, "INVALID_ARGUMENT"
+
+
+class Unauthenticated(ApiError):
+    """401 with an RFC 6750 challenge; ``error`` is None when no token was sent at all."""
+
+    status, code = 401, "UNAUTHENTICATED"
+
+    def __init__(self, message: str, error: str | None = "invalid_token") -> None:
+        challenge = WWW_AUTHENTICATE
+        if error:
+            challenge += f', error="{error}", error_description="{message}"'
+        super().__init__(message, headers={"WWW-Authenticate": challenge})
+
+
+class PermissionDenied(ApiError):
+    status, code = 403, "PERMISSION_DENIED"
+
+
+class RouteNotFound(ApiError):
+    status, code = 404, "NOT_FOUND"
+
+
+class MethodNotAllowed(ApiError):
+    """405 naming, in ``Allow``, exactly the methods the OpenAPI document gives the path."""
+
+    status, code = 405, "METHOD_NOT_ALLOWED"
+
+    def __init__(self, method: str, path: str, allowed: Iterable[str]) -> None:
+        allow = ", ".join(allowed)
+        super().__init__(
+            f"method {method} is not allowed on {path}",
+            {"allow": allow},
+            {"Allow": allow},
+        )
+
+
+class IdempotencyKeyInUse(ApiError):
+    """409, retryable: the first request with this key is still running (or its gateway died and
+    its lease has not run out yet); ``Retry-After`` says when the key can be taken over."""
+
+    status, code = 409, "IDEMPOTENCY_KEY_IN_USE"
+
+    def __init__(self, key: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(
+            "a request with this Idempotency-Key is still being processed; "
+            f"retry with the same key and body in {retry_after_seconds} s",
+            {"idempotencyKey": key, "retryable": "true"},
+            {"Retry-After": str(retry_after_seconds)},
+        )
+
+
+class IdempotencyKeyReused(ApiError):
+    status, code = 422, "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "this Idempotency-Key was used for a different request", {"idempotencyKey": key}
+        )
+
+
+class RateLimited(ApiError):
+    status, code = 429, "RATE_LIMITED"
+
+    def __init__(self, group: str, per_minute: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"too many {group} requests; try again in {retry_after_seconds} s",
+            {"limitPerMinute": str(per_minute), "group": group},
+            {"Retry-After": str(retry_after_seconds)},
+        )
+
+
+class IdempotencyStoreUnavailable(ApiError):
+    status, code = 503, "IDEMPOTENCY_STORE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "idempotency keys cannot be checked right now; try again shortly",
+            headers={"Retry-After": "1"},
+        )
+
+
+class UpstreamError(ApiError):
+    """An upstream's status as HTTP: status from GRPC_TO_HTTP, code from its ErrorInfo."""
 
     def __init__(
         self,
@@ -93,12 +219,20 @@ class ApiError(Exception):
         details: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, details, headers)
         self.status = status
         self.code = code
-        self.message = message
-        self.details = dict(details or {})
-        self.headers = dict(headers or {})
+
+
+class _HttpError(ApiError):
+    """A routing or body-reading failure Starlette raised, with its own status."""
+
+    def __init__(
+        self, status: int, message: str, details: Mapping[str, str], headers: Mapping[str, str]
+    ) -> None:
+        super().__init__(message, details, headers)
+        self.status = status
+        self.code = HTTP_CODES.get(status, "HTTP_ERROR")
 
 
 def error_body(code: str, message: str, details: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -134,7 +268,7 @@ def error_from_rpc(error: grpc.aio.AioRpcError, service: str, deadline: float) -
         details.setdefault("service", service)
     elif code is grpc.StatusCode.UNAUTHENTICATED:
         headers["WWW-Authenticate"] = WWW_AUTHENTICATE
-    return ApiError(status, reason, message, details, headers)
+    return UpstreamError(status, reason, message, details, headers)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -172,7 +306,7 @@ def validation_error(errors: list[Any]) -> ApiError:
         details["request"] = "invalid request"
     first_field, first_reason = next(iter(details.items()))
     more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
-    return ApiError(400, "INVALID_ARGUMENT", f"{first_field}: {first_reason}{more}", details)
+    return InvalidArgument(f"{first_field}: {first_reason}{more}", details)
 
 
 async def _api_error(_: Request, exc: Exception) -> Response:
@@ -193,13 +327,13 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
         message = "the request body could not be parsed as JSON"
         details["body"] = str(exc.detail)
     elif exc.status_code == 404:
-        message = f"no route {request.method} {request.url.path}"
+        return error_response(RouteNotFound(f"no route {request.method} {request.url.path}"))
     elif exc.status_code == 405:
-        message = f"method {request.method} is not allowed on {request.url.path}"
+        allowed = [method.strip() for method in headers.get("Allow", "").split(",")]
+        return error_response(MethodNotAllowed(request.method, request.url.path, allowed))
     else:
         message = str(exc.detail)
-    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-    return error_response(ApiError(exc.status_code, code, message, details, headers))
+    return error_response(_HttpError(exc.status_code, message, details, headers))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.errors import ApiError
+from gateway.errors import RateLimited
 
 __all__ = ["RateLimiter"]
 
@@ -59,13 +59,7 @@ class RateLimiter:
             bucket.tokens -= 1.0
             return
         retry_after = max(1, math.ceil((1.0 - bucket.tokens) / self._rate))
-        raise ApiError(
-            429,
-            "RATE_LIMITED",
-            f"too many {group} requests; try again in {retry_after} s",
-            {"limitPerMinute": str(self.per_minute), "group": group},
-            {"Retry-After": str(retry_after)},
-        )
+        raise RateLimited(group, self.per_minute, retry_after)
 
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled completely: they behave exactly like new ones."""

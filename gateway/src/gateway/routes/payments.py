@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Request
 from starlette.responses import Response
 
 from gateway.auth import Authenticated, acting_user
-from gateway.errors import ApiError
+from gateway.errors import InvalidArgument
 from gateway.rendering import payments as render
 from gateway.responses import json_response
 from gateway.routes import API_PREFIX
@@ -102,7 +102,7 @@ async def webhook(
 ) -> Response:
     payload = await request.body()
     if not payload:
-        raise ApiError(400, "INVALID_ARGUMENT", "the webhook body is empty", {"body": "empty"})
+        raise InvalidArgument("the webhook body is empty", {"body": "empty"})
     rpc_request = payment_pb2.HandleWebhookRequest(payload=payload, signature=signature)
     reply = await gw.upstreams.call(
         "payment", gw.upstreams.payment.HandleWebhook, rpc_request, ANONYMOUS
