@@ -12,7 +12,7 @@ from typing import Any
 
 def migrate_booking(database_url: str) -> None:
     from booking.config import MIGRATIONS_DIR
-    from svckit.db import migrate
+    from svckit.migrations import migrate
 
     migrate(database_url, MIGRATIONS_DIR, "booking")
 
@@ -75,7 +75,7 @@ async def start_booking(
 
 def migrate_inventory(database_url: str) -> None:
     from inventory.config import MIGRATIONS_DIR
-    from svckit.db import migrate
+    from svckit.migrations import migrate
 
     migrate(database_url, MIGRATIONS_DIR, "inventory")
 
@@ -117,7 +117,7 @@ PAYMENT_WEBHOOK_SECRET = "whsec_ticketing_tests"
 
 def migrate_payment(database_url: str) -> None:
     from payment.config import MIGRATIONS_DIR
-    from svckit.db import migrate
+    from svckit.migrations import migrate
 
     migrate(database_url, MIGRATIONS_DIR, "payment")
 
@@ -256,7 +256,7 @@ async def start_simulator(webhook_url: str, **overrides: Any) -> UvicornServer:
 
 def migrate_catalog(database_url: str) -> None:
     from catalog.config import MIGRATIONS_DIR
-    from svckit.db import migrate
+    from svckit.migrations import migrate
 
     migrate(database_url, MIGRATIONS_DIR, "catalog")
 

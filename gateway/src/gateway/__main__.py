@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     configure_logging("gateway", config.log_level)
     if args.command == "migrate":
-        from svckit.db import migrate
+        from svckit.migrations import migrate
 
         migrate(config.database_url, MIGRATIONS_DIR, SCHEMA)
         return 0

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from gateway.app import create_app
 from gateway.auth import TokenSettings, issue_token
 from gateway.config import MIGRATIONS_DIR, SCHEMA, Config
-from svckit.db import migrate
+from svckit.migrations import migrate
 from tests.integration.gateway.fakes import USER, Fakes
 
 JWT_SECRET = "gateway-integration-tests-secret-0123456789"

@@ -12,7 +12,6 @@ The prefix lets test runs (and tenants) share one broker without seeing each oth
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -24,13 +23,19 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_before_delay,
+    wait_exponential,
+)
 
 from svckit.logging import get_logger
 
 __all__ = [
     "DLX_NAME",
     "AmqpConnection",
-    "Topology",
     "declare_exchange",
     "declare_queue",
     "dlq_name",
@@ -103,24 +108,13 @@ async def declare_queue(
     return declared
 
 
-class Topology:
-    """Namespace spelling of the declaration functions (``Topology.declare_queue(...)``)."""
-
-    exchange_name = staticmethod(exchange_name)
-    queue_name = staticmethod(queue_name)
-    dlq_name = staticmethod(dlq_name)
-    declare_exchange = staticmethod(declare_exchange)
-    declare_queue = staticmethod(declare_queue)
+_CONNECT_ERRORS = (ConnectionError, OSError, aio_pika.exceptions.AMQPError)
 
 
-def __getattr__(name: str) -> Any:
-    """``from svckit.amqp import IdempotentConsumer`` (the team contract's spelling) keeps
-    working although the consumer lives in ``svckit.consumer``, which imports this module."""
-    if name == "IdempotentConsumer":
-        from svckit.consumer import IdempotentConsumer
-
-        return IdempotentConsumer
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def _log_connect_failed(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    retry_in = state.next_action.sleep if state.next_action is not None else None
+    log.warning("amqp.connect_failed", error=repr(error), retry_in=retry_in)
 
 
 class AmqpConnection:
@@ -159,22 +153,20 @@ class AmqpConnection:
         """Open the robust connection, retrying with backoff for up to ``retry_for`` seconds."""
         if self._connection is not None:
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + retry_for
-        delay = 0.2
         kwargs: dict[str, Any] = {"reconnect_interval": self.reconnect_interval}
         if self.connection_name:
             kwargs["client_properties"] = {"connection_name": self.connection_name}
-        while True:
-            try:
+        # 0.2 s, doubling up to 5 s; no pause that would end past ``retry_for``.
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_CONNECT_ERRORS),
+            wait=wait_exponential(multiplier=0.2, max=5.0),
+            stop=stop_before_delay(retry_for),
+            before_sleep=_log_connect_failed,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
                 self._connection = await aio_pika.connect_robust(self.url, **kwargs)
-                return
-            except (ConnectionError, OSError, aio_pika.exceptions.AMQPError) as exc:
-                if loop.time() + delay > deadline:
-                    raise
-                log.warning("amqp.connect_failed", error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
 
     async def channel(self, *, publisher_confirms: bool = True) -> AbstractChannel:
         """A new channel; with publisher confirms, ``publish`` returns only once the broker

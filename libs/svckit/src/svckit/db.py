@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,10 +22,8 @@ __all__ = [
     "create_engine",
     "is_lock_timeout",
     "is_serialization_or_deadlock",
-    "is_statement_timeout",
     "is_unique_violation",
     "libpq_url",
-    "migrate",
     "psycopg_url",
     "quote_schema",
     "sqlstate_of",
@@ -37,7 +34,6 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 LOCK_NOT_AVAILABLE = "55P03"
 SERIALIZATION_FAILURE = "40001"
 DEADLOCK_DETECTED = "40P01"
-QUERY_CANCELED = "57014"
 UNIQUE_VIOLATION = "23505"
 
 
@@ -118,16 +114,6 @@ def create_engine(
     )
 
 
-def migrate(database_url: str, migrations_dir: Path, schema: str) -> None:
-    """Run one service's alembic migrations to head; see :func:`svckit.migrations.migrate`.
-
-    Imported lazily so that serving processes do not load alembic.
-    """
-    from svckit.migrations import migrate as run_migrations
-
-    run_migrations(database_url, migrations_dir, schema)
-
-
 def sqlstate_of(exc: BaseException) -> str | None:
     """The PostgreSQL SQLSTATE behind ``exc``, looking through SQLAlchemy wrappers and causes."""
     seen: set[int] = set()
@@ -153,11 +139,6 @@ def is_lock_timeout(exc: BaseException) -> bool:
 def is_serialization_or_deadlock(exc: BaseException) -> bool:
     """True for failures that a retry of the whole transaction can fix."""
     return sqlstate_of(exc) in (SERIALIZATION_FAILURE, DEADLOCK_DETECTED)
-
-
-def is_statement_timeout(exc: BaseException) -> bool:
-    """True when ``statement_timeout`` cancelled the query."""
-    return sqlstate_of(exc) == QUERY_CANCELED
 
 
 def is_unique_violation(exc: BaseException) -> bool:

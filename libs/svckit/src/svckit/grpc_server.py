@@ -35,7 +35,6 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "ServiceRegistration",
     "create_server",
-    "health_servicer",
     "serve_until_signal",
 ]
 
@@ -111,11 +110,6 @@ def create_server(
         raise OSError(f"could not bind gRPC server to {host}:{port}")
     _health_by_server[server] = health
     return server, bound
-
-
-def health_servicer(server: grpc.aio.Server) -> HealthServicer:
-    """The health servicer ``create_server`` installed (to flip a service to NOT_SERVING)."""
-    return _health_by_server[server]
 
 
 async def serve_until_signal(

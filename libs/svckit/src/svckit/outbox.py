@@ -36,17 +36,13 @@ from svckit.amqp import AmqpConnection, declare_exchange
 from svckit.db import libpq_url, quote_schema
 from svckit.logging import get_logger
 from svckit.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
-from svckit.outbox_tables import create_outbox_tables, drop_outbox_tables, outbox_table_ddl
 
 __all__ = [
     "CONTENT_TYPE",
     "OutboxPublishError",
     "OutboxRelay",
     "add_event",
-    "create_outbox_tables",
-    "drop_outbox_tables",
     "outbox_channel",
-    "outbox_table_ddl",
 ]
 
 CONTENT_TYPE = "application/x-protobuf"

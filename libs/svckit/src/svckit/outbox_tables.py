@@ -1,7 +1,7 @@
-"""DDL of the outbox and of the consumers' ``processed_messages``, for services' migrations.
+"""DDL of the outbox and of the inbox (the consumers' ``processed_messages``), for migrations.
 
-A service's first revision calls ``create_outbox_tables(op, "booking")``. The partial index on
-pending rows keeps the relay's poll cheap however many sent rows accumulate.
+A service's first revision calls ``create_outbox_and_inbox_tables(op, "booking")``. The partial
+index on pending rows keeps the relay's poll cheap however many sent rows accumulate.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any, Protocol
 
 from svckit.db import quote_schema
 
-__all__ = ["create_outbox_tables", "drop_outbox_tables", "outbox_table_ddl"]
+__all__ = ["create_outbox_and_inbox_tables", "drop_outbox_and_inbox_tables", "outbox_and_inbox_ddl"]
 
 
 class _AlembicOp(Protocol):
     def execute(self, sqltext: str, /) -> Any: ...
 
 
-def outbox_table_ddl(schema: str) -> list[str]:
+def outbox_and_inbox_ddl(schema: str) -> list[str]:
     """DDL for ``<schema>.outbox`` and ``<schema>.processed_messages`` (idempotent)."""
     s = quote_schema(schema)
     return [
@@ -44,14 +44,14 @@ def outbox_table_ddl(schema: str) -> list[str]:
     ]
 
 
-def create_outbox_tables(op: _AlembicOp, schema: str) -> None:
-    """For a service's first alembic revision: ``create_outbox_tables(op, "booking")``."""
-    for statement in outbox_table_ddl(schema):
+def create_outbox_and_inbox_tables(op: _AlembicOp, schema: str) -> None:
+    """For a service's first alembic revision: ``create_outbox_and_inbox_tables(op, "booking")``."""
+    for statement in outbox_and_inbox_ddl(schema):
         op.execute(statement)
 
 
-def drop_outbox_tables(op: _AlembicOp, schema: str) -> None:
-    """The downgrade counterpart of :func:`create_outbox_tables`."""
+def drop_outbox_and_inbox_tables(op: _AlembicOp, schema: str) -> None:
+    """The downgrade counterpart of :func:`create_outbox_and_inbox_tables`."""
     s = quote_schema(schema)
     op.execute(f"DROP TABLE IF EXISTS {s}.processed_messages")
     op.execute(f"DROP TABLE IF EXISTS {s}.outbox")

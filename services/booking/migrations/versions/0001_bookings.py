@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from svckit.outbox import create_outbox_tables, drop_outbox_tables
+from svckit.outbox_tables import create_outbox_and_inbox_tables, drop_outbox_and_inbox_tables
 
 revision = "0001"
 down_revision = None
@@ -93,11 +93,11 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX booking_history_booking_idx ON booking.booking_history (booking_id, id)"
     )
-    create_outbox_tables(op, "booking")
+    create_outbox_and_inbox_tables(op, "booking")
 
 
 def downgrade() -> None:
-    drop_outbox_tables(op, "booking")
+    drop_outbox_and_inbox_tables(op, "booking")
     op.execute("DROP TABLE IF EXISTS booking.booking_history")
     op.execute("DROP TABLE IF EXISTS booking.booking_seats")
     op.execute("DROP TABLE IF EXISTS booking.bookings")

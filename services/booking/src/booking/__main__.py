@@ -9,7 +9,7 @@ from booking.bootstrap import create_app
 from booking.config import MIGRATIONS_DIR, Config
 from svckit import runtime
 from svckit.config import from_env_or_exit
-from svckit.db import migrate
+from svckit.migrations import migrate
 from svckit.logging import configure_logging
 from svckit.metrics import start_metrics_server
 

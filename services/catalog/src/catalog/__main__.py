@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     config = from_env_or_exit(Config.from_env, "catalog")
     configure_logging("catalog", config.log_level)
     if args.command == "migrate":
-        from svckit.db import migrate
+        from svckit.migrations import migrate
 
         migrate(config.database_url, MIGRATIONS_DIR, "catalog")
         return 0

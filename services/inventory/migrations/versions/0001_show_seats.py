@@ -26,7 +26,7 @@ user" and the hold cleanup job.
 
 from alembic import op
 
-from svckit.outbox import create_outbox_tables, drop_outbox_tables
+from svckit.outbox_tables import create_outbox_and_inbox_tables, drop_outbox_and_inbox_tables
 
 revision = "0001"
 down_revision = None
@@ -99,11 +99,11 @@ def upgrade() -> None:
         " WHERE status = 'HELD'"
     )
     op.execute("CREATE INDEX seat_sales_booking_idx ON inventory.seat_sales (booking_id)")
-    create_outbox_tables(op, "inventory")
+    create_outbox_and_inbox_tables(op, "inventory")
 
 
 def downgrade() -> None:
-    drop_outbox_tables(op, "inventory")
+    drop_outbox_and_inbox_tables(op, "inventory")
     op.execute("ALTER TABLE inventory.show_seats DROP CONSTRAINT show_seats_sale_recorded")
     op.execute("DROP TABLE inventory.seat_sales")
     op.execute("DROP TABLE inventory.show_seats")

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_logging("inventory", config.log_level)
     if args.command == "migrate":
-        from svckit.db import migrate
+        from svckit.migrations import migrate
 
         migrate(config.database_url, MIGRATIONS_DIR, "inventory")
         return 0

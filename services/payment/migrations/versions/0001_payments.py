@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from svckit.outbox import create_outbox_tables, drop_outbox_tables
+from svckit.outbox_tables import create_outbox_and_inbox_tables, drop_outbox_and_inbox_tables
 
 revision = "0001"
 down_revision = None
@@ -87,11 +87,11 @@ def upgrade() -> None:
             received_at timestamptz NOT NULL
         )"""
     )
-    create_outbox_tables(op, SCHEMA)
+    create_outbox_and_inbox_tables(op, SCHEMA)
 
 
 def downgrade() -> None:
-    drop_outbox_tables(op, SCHEMA)
+    drop_outbox_and_inbox_tables(op, SCHEMA)
     op.execute(f"DROP TABLE IF EXISTS {SCHEMA}.webhook_events")
     op.execute(f"DROP TABLE IF EXISTS {SCHEMA}.refunds")
     op.execute(f"DROP TABLE IF EXISTS {SCHEMA}.payments")

@@ -8,7 +8,7 @@ import sys
 
 from payment.config import DATABASE_URL, MIGRATIONS_DIR, Config
 from svckit.config import from_env_or_exit
-from svckit.db import migrate
+from svckit.migrations import migrate
 from svckit.logging import configure_logging
 from svckit.metrics import start_metrics_server
 from svckit.runtime import run

@@ -112,7 +112,7 @@ _RELEASE_HOLDS = """WITH mine AS (
     SELECT count(*) FROM mine WHERE hold_expires_at > %(now)s"""
 RELEASE_HOLDS = _RELEASE_HOLDS.format(show_filter="")
 RELEASE_HOLDS_OF_SHOW = _RELEASE_HOLDS.format(show_filter="AND show_id = %(show_id)s")
-DELETE_EXPIRED_HOLDS = """UPDATE inventory.show_seats s
+FREE_EXPIRED_HOLDS = """UPDATE inventory.show_seats s
     SET status = 'AVAILABLE', hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
     WHERE s.id IN (
         SELECT id FROM inventory.show_seats
@@ -290,6 +290,6 @@ class SqlSeatRepository:
             statement = RELEASE_HOLDS_OF_SHOW
         return await self._count(statement, params)
 
-    async def delete_expired_holds(self, now: datetime, batch_size: int) -> int:
-        cursor = await self._execute(DELETE_EXPIRED_HOLDS, {"now": now, "batch_size": batch_size})
+    async def free_expired_holds(self, now: datetime, batch_size: int) -> int:
+        cursor = await self._execute(FREE_EXPIRED_HOLDS, {"now": now, "batch_size": batch_size})
         return int(cursor.rowcount)

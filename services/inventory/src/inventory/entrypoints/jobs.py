@@ -18,7 +18,7 @@ def hold_cleanup_job(
     everywhere, so this is garbage collection that keeps the holder index small."""
 
     async def clean() -> None:
-        cleaned = await seats.delete_expired_holds()
+        cleaned = await seats.free_expired_holds()
         if cleaned:
             log.info("holds.cleaned", seats=cleaned)
 

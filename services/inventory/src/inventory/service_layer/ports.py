@@ -66,7 +66,7 @@ class SeatRepository(Protocol):
         """Free the user's holds; returns how many were still active."""
         ...
 
-    async def delete_expired_holds(self, now: datetime, batch_size: int) -> int:
+    async def free_expired_holds(self, now: datetime, batch_size: int) -> int:
         """Turn up to ``batch_size`` expired holds back into AVAILABLE rows."""
         ...
 

@@ -241,12 +241,12 @@ class SeatService:
 
         return await self._in_transaction(run)
 
-    async def delete_expired_holds(self) -> int:
+    async def free_expired_holds(self) -> int:
         """Garbage collection only: expired holds already count as available everywhere."""
         total = 0
         while True:
             cleaned = await self._in_transaction(
-                lambda uow: uow.seats.delete_expired_holds(self._clock(), CLEANUP_BATCH_SIZE)
+                lambda uow: uow.seats.free_expired_holds(self._clock(), CLEANUP_BATCH_SIZE)
             )
             total += cleaned
             if cleaned < CLEANUP_BATCH_SIZE:
