@@ -74,7 +74,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = IdempotencyStore(
         engine,
         ttl_seconds=config.idempotency_ttl_hours * 3600,
-        lock_seconds=config.idempotency_lock_seconds,
+        deadline_seconds=config.grpc_deadline_seconds,
     )
     app.state.gateway = Gateway(
         config=config,

@@ -4,9 +4,15 @@ A key is scoped to (user, method + path). The first request claims it with an ``
 and a lease; when the upstream answers, the response (status and exact body bytes) is stored and
 every later request with the same key and the same body gets it replayed with
 ``Idempotent-Replayed: true`` without reaching the upstream. The same key with another body is a
-client bug (422); the same key while the first request is still running is 409. 5xx answers and
-429s are not stored: the key is released so the client can retry with it. A lease that runs out
-(the gateway died mid-request) lets the next request with the same body take the key over.
+client bug (422); the same key while the first request is still running is 409
+IDEMPOTENCY_KEY_IN_USE, which is retryable (``Retry-After``). 5xx answers and 429s are not stored:
+the key is released so the client can retry with it.
+
+The claim's lease is the owner's own deadline: its one upstream call has ``deadline`` seconds, and
+the lease runs out ``LEASE_GRACE_SECONDS`` after that. A gateway killed mid-request leaves its key
+``in_flight``; once the lease has run out, the next request with the same body takes the key over
+and runs it, so a client retrying with its key gets through about a deadline after the crash. A
+live owner is always done by then: its upstream call has been answered or timed out.
 
 Rows are kept ``ttl`` (24 h); older ones count as absent and a periodic delete removes them.
 """
@@ -25,17 +31,31 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
-from gateway.errors import ApiError, error_response
+from gateway.errors import (
+    ApiError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    IdempotencyStoreUnavailable,
+    error_response,
+)
 from gateway.responses import json_bytes_response
 from svckit.db import quote_schema
 from svckit.logging import get_logger
 
-__all__ = ["IdempotencyStore", "KeyScope", "StoredResponse", "request_fingerprint"]
+__all__ = [
+    "LEASE_GRACE_SECONDS",
+    "IdempotencyStore",
+    "KeyScope",
+    "StoredResponse",
+    "request_fingerprint",
+]
 
 log = get_logger(__name__)
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 _CLAIM_ATTEMPTS = 3
+LEASE_GRACE_SECONDS = 1.0
+"""How long past its upstream deadline an owner keeps its key: time to store the answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +91,12 @@ class IdempotencyStore:
         engine: AsyncEngine,
         *,
         ttl_seconds: float,
-        lock_seconds: float,
+        deadline_seconds: float,
         schema: str = "gateway",
     ) -> None:
         self._engine = engine
         self._ttl = ttl_seconds
-        self._lock = lock_seconds
+        self._lease = deadline_seconds + LEASE_GRACE_SECONDS
         table = f"{quote_schema(schema)}.idempotency_keys"
         self._claim_sql = text(
             f"""
@@ -126,7 +146,7 @@ class IdempotencyStore:
 
         Raises 422 for another body under the same key and 409 while it is in flight.
         """
-        params = {**self._key(scope), "hash": request_hash, "lock": self._lock, "ttl": self._ttl}
+        params = {**self._key(scope), "hash": request_hash, "lock": self._lease, "ttl": self._ttl}
         for _ in range(_CLAIM_ATTEMPTS):
             async with self._engine.begin() as conn:
                 if (await conn.execute(self._claim_sql, params)).first() is not None:
@@ -136,22 +156,11 @@ class IdempotencyStore:
                 continue  # released between the two statements: claim again
             stored_hash, state, status, body = row
             if stored_hash != request_hash:
-                raise ApiError(
-                    422,
-                    "IDEMPOTENCY_KEY_REUSED",
-                    "this Idempotency-Key was used for a different request",
-                    {"idempotencyKey": scope.key},
-                )
+                raise IdempotencyKeyReused(scope.key)
             if state == "done":
                 return StoredResponse(int(status), bytes(body))
-            raise ApiError(
-                409,
-                "IDEMPOTENCY_KEY_IN_USE",
-                "a request with this Idempotency-Key is still being processed",
-                {"idempotencyKey": scope.key},
-                {"Retry-After": "1"},
-            )
-        raise ApiError(409, "IDEMPOTENCY_KEY_IN_USE", "the Idempotency-Key is contended")
+            raise IdempotencyKeyInUse(scope.key)
+        raise IdempotencyKeyInUse(scope.key)
 
     async def complete(self, scope: KeyScope, request_hash: str, status: int, body: bytes) -> None:
         async with self._engine.begin() as conn:
@@ -184,12 +193,7 @@ class IdempotencyStore:
             stored = await self.claim(scope, request_hash)
         except SQLAlchemyError as exc:
             log.warning("idempotency.store_unavailable", error=repr(exc))
-            raise ApiError(
-                503,
-                "IDEMPOTENCY_STORE_UNAVAILABLE",
-                "idempotency keys cannot be checked right now; try again shortly",
-                headers={"Retry-After": "1"},
-            ) from None
+            raise IdempotencyStoreUnavailable() from None
         if stored is not None:
             return json_bytes_response(stored.body, stored.status, {REPLAYED_HEADER: "true"})
         try:
