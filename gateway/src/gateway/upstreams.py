@@ -2,7 +2,9 @@
 call them (deadline, caller metadata, status mapping).
 
 Channels are created once in the app's lifespan and shared by every request: gRPC multiplexes
-calls over HTTP/2 and reconnects by itself, retrying UNAVAILABLE (svckit's service config).
+calls over HTTP/2. Each address may name several replicas (a DNS name or an address list); svckit's
+channel balances over the healthy ones and resends, on UNAVAILABLE, the calls the protos declare
+safe to resend (reads and idempotent writes), so a replica that dies is not seen by clients.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from gateway.errors import error_from_rpc
@@ -26,12 +29,13 @@ __all__ = ["SERVICE_NAMES", "Upstreams"]
 
 T = TypeVar("T")
 
-SERVICE_NAMES: Mapping[str, str] = {
-    "catalog": catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name,
-    "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name,
-    "booking": booking_pb2.DESCRIPTOR.services_by_name["BookingService"].full_name,
-    "payment": payment_pb2.DESCRIPTOR.services_by_name["PaymentService"].full_name,
+SERVICES: Mapping[str, ServiceDescriptor] = {
+    "catalog": catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"],
+    "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"],
+    "booking": booking_pb2.DESCRIPTOR.services_by_name["BookingService"],
+    "payment": payment_pb2.DESCRIPTOR.services_by_name["PaymentService"],
 }
+SERVICE_NAMES: Mapping[str, str] = {name: s.full_name for name, s in SERVICES.items()}
 
 
 def _serialize(message: Any) -> bytes:
@@ -48,7 +52,9 @@ class Upstreams:
         self.deadline = deadline_seconds
         # Every call passes caller_metadata (user, roles, request id): no interceptor needed.
         self._channels = {
-            name: create_channel(addresses[name], forward_request_id=False)
+            name: create_channel(
+                addresses[name], services=[SERVICES[name]], forward_request_id=False
+            )
             for name in SERVICE_NAMES
         }
         self.catalog = catalog_pb2_grpc.CatalogServiceStub(self._channels["catalog"])

@@ -37,6 +37,8 @@ from svckit.logging import get_logger
 from svckit.outbox import OutboxRelay
 from svckit.pg import create_pool
 from ticketing.booking.v1 import booking_pb2_grpc
+from ticketing.catalog.v1 import catalog_pb2
+from ticketing.inventory.v1 import inventory_pb2
 
 log = get_logger(__name__)
 
@@ -111,9 +113,15 @@ async def create_app(config: Config) -> App:
     )
     await pool.open()
     amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="booking")
-    catalog_channel = create_channel(config.catalog_addr)
+    catalog_channel = create_channel(
+        config.catalog_addr, services=[catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"]]
+    )
     # GrpcInventoryClient sends caller_metadata (with the request id) on every call.
-    inventory_channel = create_channel(config.inventory_addr, forward_request_id=False)
+    inventory_channel = create_channel(
+        config.inventory_addr,
+        services=[inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"]],
+        forward_request_id=False,
+    )
     clock = SystemClock()
     policy = BookingPolicy(
         expires_in=timedelta(minutes=config.booking_expiry_minutes),

@@ -22,6 +22,7 @@ from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server, serve_until_signal
 from svckit.jobs import PeriodicJob
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from ticketing.inventory.v1 import inventory_pb2
 
 SERVICE_NAME = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
 
@@ -84,7 +85,10 @@ async def create_app(config: Config) -> App:
         pool_size=config.db_pool_size,
         application_name="catalog",
     )
-    channel = create_channel(config.inventory_addr)
+    channel = create_channel(
+        config.inventory_addr,
+        services=[inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"]],
+    )
     inventory = GrpcInventoryGateway(
         channel,
         deadline_seconds=config.inventory_deadline_seconds,

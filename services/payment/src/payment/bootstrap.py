@@ -37,6 +37,7 @@ from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server, serve_until_signal
 from svckit.jobs import PeriodicJob
 from svckit.outbox import OutboxRelay
+from ticketing.booking.v1 import booking_pb2
 from ticketing.payment.v1 import payment_pb2_grpc
 
 REFUND_JOB_NAME = "payment.refund-retry"
@@ -105,7 +106,9 @@ async def create_app(config: Config) -> App:
         config.database_url, pool_size=config.db_pool_size, application_name="payment"
     )
     amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="payment")
-    booking_channel = create_channel(config.booking_addr)
+    booking_channel = create_channel(
+        config.booking_addr, services=[booking_pb2.DESCRIPTOR.services_by_name["BookingService"]]
+    )
     http = httpx.AsyncClient(
         base_url=config.provider_url, timeout=httpx.Timeout(config.provider_timeout_seconds)
     )

@@ -29,6 +29,11 @@ class BookingServiceStub:
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     def __init__(self, channel):
@@ -63,6 +68,11 @@ class BookingServiceServicer:
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     def CreateBooking(self, request, context):
@@ -124,6 +134,11 @@ class BookingService:
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     @staticmethod

@@ -30,6 +30,11 @@ class BookingServiceStub:
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     @_typing.overload
@@ -46,6 +51,11 @@ class BookingServiceAsyncStub(BookingServiceStub):
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -58,6 +68,11 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
     The caller's identity comes from gRPC metadata (x-user-id, x-user-roles); a booking is visible
     and changeable only by its owner or an admin.
+
+    idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
+    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
+    so a resend would be a second attempt competing for its own seats (clients make it safe with
+    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
     """
 
     @_abc_1.abstractmethod

@@ -27,6 +27,8 @@ if _version_not_supported:
 
 class CatalogServiceStub:
     """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
     """
 
     def __init__(self, channel):
@@ -99,6 +101,8 @@ class CatalogServiceStub:
 
 class CatalogServiceServicer:
     """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
     """
 
     def CreateMovie(self, request, context):
@@ -247,6 +251,8 @@ def add_CatalogServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CatalogService:
     """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
     """
 
     @staticmethod

@@ -27,7 +27,10 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class CatalogServiceStub:
-    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices."""
+    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -49,7 +52,10 @@ class CatalogServiceStub:
 
 @_typing.type_check_only
 class CatalogServiceAsyncStub(CatalogServiceStub):
-    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices."""
+    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateMovie: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CreateMovieRequest, _catalog_pb2.Movie]  # type: ignore[assignment]
@@ -67,7 +73,10 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     ListShows: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListShowsRequest, _catalog_pb2.ListShowsResponse]  # type: ignore[assignment]
 
 class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices."""
+    """Movies, theatres, screens with their seat layouts, and shows with per-tier prices.
+    Reads are NO_SIDE_EFFECTS (resent after a lost reply); a Create* is not resent, as a second one
+    would create a second entity.
+    """
 
     @_abc_1.abstractmethod
     def CreateMovie(
