@@ -35,6 +35,7 @@ __all__ = [
     "MAX_MESSAGE_BYTES",
     "ServiceRegistration",
     "create_server",
+    "report_not_serving",
     "serve_until_signal",
 ]
 
@@ -110,6 +111,14 @@ def create_server(
         raise OSError(f"could not bind gRPC server to {host}:{port}")
     _health_by_server[server] = health
     return server, bound
+
+
+async def report_not_serving(server: grpc.aio.Server) -> None:
+    """Flip every service of ``server`` to NOT_SERVING, so load balancers drain it before it
+    stops (``svckit.service.ServiceProcess.stop``)."""
+    health = _health_by_server.get(server)
+    if health is not None:
+        await health.enter_graceful_shutdown()
 
 
 async def serve_until_signal(

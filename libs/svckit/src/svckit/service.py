@@ -1,0 +1,187 @@
+"""The life of a service process: its gRPC server, consumers, background tasks and closers.
+
+A service's ``bootstrap.create_app`` only wires: it builds its adapters, use cases and servicer,
+then registers them here. ``ServiceProcess`` starts and stops them in one order, the same for
+every service, chosen so that a SIGTERM loses no work::
+
+    start  1. on_start hooks, in order         open pools, connect to the broker
+           2. the gRPC server                  RPCs are accepted from here on
+           3. consumers                        messages are taken from here on
+           4. background tasks                 outbox relays, jobs
+
+    stop   1. health NOT_SERVING, stop the server; in-flight RPCs get ``grace`` seconds
+           2. consumers stop taking messages and finish those in hand
+           3. background tasks are cancelled   relays after the consumers whose events they carry
+           4. closers, in reverse order        channels and clients, broker, pools, engines
+
+``start()``/``stop()`` run a service inside a test; ``serve()`` is the process: it starts,
+waits for SIGTERM/SIGINT or for a background task to crash, and stops. A crashed task ends the
+process with its error, so the orchestrator restarts it rather than it serving on without,
+say, its outbox relay. A failing closer is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import grpc
+
+from svckit.grpc_server import report_not_serving
+from svckit.logging import get_logger
+from svckit.runtime import tune_gc
+
+__all__ = ["Consumer", "ServiceProcess"]
+
+log = get_logger(__name__)
+
+STOP_GRACE_SECONDS = 5.0
+
+
+class Consumer(Protocol):
+    """A message consumer (``svckit.consumer.IdempotentConsumer``)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None:
+        """Stop taking messages and let those in progress finish."""
+        ...
+
+
+class ServiceProcess:
+    """One service's running parts, registered by ``create_app``; see the module for the order."""
+
+    def __init__(
+        self, name: str, server: grpc.aio.Server, port: int, *, grace: float = STOP_GRACE_SECONDS
+    ) -> None:
+        self.name = name
+        self.server = server
+        self.port = port
+        self.grace = grace
+        self._on_start: list[Callable[[], Awaitable[Any]]] = []
+        self._consumers: list[Consumer] = []
+        self._loops: dict[str, Callable[[], Awaitable[None]]] = {}
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started = False
+        self._stopped: asyncio.Future[None] | None = None
+
+    def on_start(self, hook: Callable[[], Awaitable[Any]]) -> None:
+        """Await ``hook`` at start, before the server takes calls (``pool.open``, ``connect``)."""
+        self._on_start.append(hook)
+
+    def add_consumer(self, consumer: Consumer) -> None:
+        self._consumers.append(consumer)
+
+    def add_task(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``loop()`` from start until stop (it is cancelled); an exception is fatal."""
+        if name in self._loops:
+            raise ValueError(f"{self.name} already has a background task named {name!r}")
+        self._loops[name] = loop
+
+    def add_closer(self, close: Callable[[], Awaitable[Any]]) -> None:
+        """Await ``close`` at stop; closers run in reverse order of registration."""
+        self._closers.append(close)
+
+    @property
+    def task_names(self) -> list[str]:
+        return list(self._loops)
+
+    async def start(self) -> None:
+        """Start everything in order; if a step fails, stop what started and raise."""
+        if self._started:
+            return
+        self._started = True
+        try:
+            for hook in self._on_start:
+                await hook()
+            await self.server.start()
+            for consumer in self._consumers:
+                await consumer.start()
+            self._tasks = [
+                asyncio.create_task(_run(name, loop), name=name)
+                for name, loop in self._loops.items()
+            ]
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("service.started", service=self.name, port=self.port, tasks=self.task_names)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop in order; a second call waits for the first to finish."""
+        if self._stopped is not None:
+            await asyncio.shield(self._stopped)
+            return
+        self._stopped = asyncio.get_running_loop().create_future()
+        try:
+            grace = self.grace if grace is None else grace
+            log.info("service.stopping", service=self.name, grace=grace)
+            await report_not_serving(self.server)
+            await self.server.stop(grace)
+            for consumer in self._consumers:
+                await _quietly(f"consumer {consumer.name}", consumer.stop)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for close in reversed(self._closers):
+                await _quietly("closer", close)
+            log.info("service.stopped", service=self.name)
+        finally:
+            self._stopped.set_result(None)
+
+    async def serve(self) -> None:
+        """Run until SIGTERM/SIGINT or a crashed background task, then stop (the process)."""
+        loop = asyncio.get_running_loop()
+        signalled = asyncio.Event()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, signalled.set)
+                installed.append(sig)
+        crashed: BaseException | None = None
+        try:
+            await self.start()
+            tune_gc()
+            crashed = await self._wait_for_signal_or_crash(signalled)
+        finally:
+            await self.stop()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        if crashed is not None:
+            raise crashed
+
+    async def _wait_for_signal_or_crash(self, signalled: asyncio.Event) -> BaseException | None:
+        """A task that returns is simply done; the first that raises ends serving."""
+        waiter = asyncio.create_task(signalled.wait(), name="svckit.stop-signal")
+        pending: set[asyncio.Task[Any]] = {waiter, *self._tasks}
+        try:
+            while waiter in pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if task is not waiter and not task.cancelled() and task.exception():
+                        return task.exception()
+            return None
+        finally:
+            waiter.cancel()
+
+
+async def _run(name: str, loop: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await loop()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("background.crashed", task=name)
+        raise
+
+
+async def _quietly(what: str, step: Callable[[], Awaitable[Any]]) -> None:
+    try:
+        await step()
+    except Exception as exc:
+        log.warning("service.stop_step_failed", step=what, error=repr(exc))
