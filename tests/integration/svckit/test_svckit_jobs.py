@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -129,3 +131,57 @@ async def test_a_failing_run_does_not_stop_the_schedule(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert calls >= 6
+
+
+TAKEOVER_INTERVAL_S = 0.5
+# One interval after the lock is freed, plus room for a loaded 2-core machine.
+TAKEOVER_BOUND_S = TAKEOVER_INTERVAL_S + 5.0
+
+
+def start_runner(url: str, schema: str, job: str, name: str) -> subprocess.Popen[bytes]:
+    command = ["-m", "tests.support.job_runner", url, schema, job, name, str(TAKEOVER_INTERVAL_S)]
+    return subprocess.Popen([sys.executable, *command])
+
+
+async def test_a_follower_process_takes_over_within_an_interval_when_the_leader_is_killed(
+    engine: AsyncEngine, database_url: str, probe_schema: str
+) -> None:
+    job = f"probe.kill-{uuid.uuid4().hex[:8]}"
+    runners = {name: start_runner(database_url, probe_schema, job, name) for name in "ab"}
+    try:
+
+        async def a_few_runs() -> dict[str, int]:
+            runs = await runs_by_runner(engine, probe_schema, job)
+            return runs if sum(runs.values()) >= 4 else {}
+
+        runs = await eventually(a_few_runs, timeout=60, message="the leader runs")
+        assert len(runs) == 1, f"two leaders at once: {runs}"
+        (leader,) = runs
+        (follower,) = set(runners) - {leader}
+
+        async with engine.connect() as conn:
+            killed_at = (await conn.execute(text("SELECT clock_timestamp()"))).scalar_one()
+        runners[leader].kill()  # SIGKILL: no unlock, no clean close
+        runners[leader].wait()
+
+        async def follower_ran() -> float:
+            async with engine.connect() as conn:
+                first = (
+                    await conn.execute(
+                        text(
+                            f'SELECT min(ran_at) FROM "{probe_schema}".job_runs'
+                            " WHERE job = :job AND runner = :runner"
+                        ),
+                        {"job": job, "runner": follower},
+                    )
+                ).scalar_one()
+            return 0.0 if first is None else max((first - killed_at).total_seconds(), 1e-6)
+
+        takeover = await eventually(follower_ran, timeout=60, message="the follower takes over")
+        print(f"\njob leader SIGKILLed: follower ran {takeover:.3f} s later")
+        assert takeover < TAKEOVER_BOUND_S
+    finally:
+        for process in runners.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()

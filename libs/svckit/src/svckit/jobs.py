@@ -6,6 +6,15 @@ over within one interval if the leader dies (its connection closes, PostgreSQL r
 lock). Holding the lock between ticks — instead of taking it per run — is what makes "one run
 per tick" hold even when the job is quicker than the clock skew between replicas.
 
+How fast another replica takes over:
+
+* the leader process dies (crash, SIGKILL, OOM): its socket closes, PostgreSQL ends the session
+  and frees the lock at once, and a follower wins it at its next tick, within one interval;
+* the leader's host or network vanishes without closing the socket: the lock's session asks the
+  server for TCP keepalives (idle 5 s, then 3 probes 2 s apart) and a 10 s ``tcp_user_timeout``,
+  so the server drops the session within about 11 s, and a follower wins at its next tick. The
+  old leader finds its session gone at its own next tick and stops running the job.
+
 Name jobs globally (``booking.expiry``): the lock key is derived from the name.
 """
 
@@ -28,6 +37,17 @@ __all__ = ["DailyJob", "JobFn", "PeriodicJob", "ReplicaLeadership"]
 JobFn = Callable[[], Awaitable[None]]
 
 log = get_logger(__name__)
+
+# One round trip: the session's keepalive settings (server side; see the module docstring), then
+# the lock. The settings stay with the session; on a pooled connection that did not win they
+# are harmless.
+_TRY_LOCK = text(
+    "SELECT set_config('tcp_keepalives_idle', '5', false),"
+    " set_config('tcp_keepalives_interval', '2', false),"
+    " set_config('tcp_keepalives_count', '3', false),"
+    " set_config('tcp_user_timeout', '10000', false),"
+    " pg_try_advisory_lock(:key) AS won"
+)
 
 
 class ReplicaLeadership:
@@ -55,9 +75,7 @@ class ReplicaLeadership:
         conn = await self._engine.connect()
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            won = (
-                await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})
-            ).scalar_one()
+            won = (await conn.execute(_TRY_LOCK, {"key": self._key})).one().won
         except BaseException:
             await conn.invalidate()
             await conn.close()
