@@ -9,11 +9,11 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.amqp import declare_exchange
+from svckit.proto_values import to_timestamp
 from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import events_pb2
 
@@ -25,18 +25,12 @@ def as_user(user_id: str, *roles: str) -> tuple[tuple[str, str], ...]:
     return tuple(metadata)
 
 
-def now_stamp() -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(datetime.now(UTC))
-    return stamp
-
-
 def payment_succeeded(
     booking_id: str, user_id: str, amount_minor: int, *, payment_id: str | None = None
 ) -> events_pb2.PaymentSucceeded:
     return events_pb2.PaymentSucceeded(
         event_id=str(uuid.uuid4()),
-        occurred_at=now_stamp(),
+        occurred_at=to_timestamp(datetime.now(UTC)),
         payment_id=payment_id or str(uuid.uuid4()),
         booking_id=booking_id,
         user_id=user_id,
@@ -48,7 +42,7 @@ def payment_succeeded(
 def payment_failed(booking_id: str, user_id: str, amount_minor: int) -> events_pb2.PaymentFailed:
     return events_pb2.PaymentFailed(
         event_id=str(uuid.uuid4()),
-        occurred_at=now_stamp(),
+        occurred_at=to_timestamp(datetime.now(UTC)),
         payment_id=str(uuid.uuid4()),
         booking_id=booking_id,
         user_id=user_id,

@@ -12,11 +12,11 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from svckit.proto_values import to_timestamp
 from tests.integration.booking.helpers import (
     as_user,
     booking_row,
     events_for,
-    now_stamp,
     payment_failed,
     payment_succeeded,
     publish_payment_event,
@@ -181,7 +181,7 @@ async def test_expired_checkout_expires_the_booking_and_puts_its_seats_back_on_s
     booking = await new_booking(client, upstreams)
     expiry = events_pb2.PaymentExpired(
         event_id=str(uuid.uuid4()),
-        occurred_at=now_stamp(),
+        occurred_at=to_timestamp(datetime.now(UTC)),
         payment_id=str(uuid.uuid4()),
         booking_id=booking.id,
         user_id=booking.user_id,

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.db import create_engine
+from svckit.proto_values import to_timestamp
 from tests.support.services import (
     migrate_catalog,
     migrate_inventory,
@@ -30,12 +30,6 @@ from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
 ADMIN = (("x-user-id", str(uuid.uuid4())), ("x-user-roles", "admin"))
 SEAT_PRICE = 30_000
-
-
-def _stamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 class Upstreams:
@@ -100,7 +94,7 @@ class Upstreams:
             catalog_pb2.CreateShowRequest(
                 movie_id=movie_id,
                 screen_id=screen.id,
-                start_time=_stamp(bookable_start),
+                start_time=to_timestamp(bookable_start),
                 currency="INR",
                 prices=[
                     catalog_pb2.TierPrice(

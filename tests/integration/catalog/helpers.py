@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 
 from svckit.identity import Caller, caller_metadata
+from svckit.proto_values import to_timestamp
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.common.v1 import common_pb2
 
@@ -62,8 +63,8 @@ def show_request(
         screen_id=screen_id,
         currency="INR",
         prices=prices() if price_list is None else price_list,
+        start_time=to_timestamp(start),
     )
-    request.start_time.FromDatetime(start)
     return request
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from svckit.errors import ErrorTable
 from svckit.grpc_server import create_server
+from svckit.proto_values import to_timestamp
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.common.v1 import common_pb2
@@ -87,12 +87,6 @@ ERROR_TABLE: ErrorTable = {
     Aborted: grpc.StatusCode.ABORTED,
     ResourceExhausted: grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
-
-
-def ts(moment: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def money(amount: int, currency: str = "INR") -> common_pb2.Money:
@@ -164,7 +158,7 @@ def movie() -> catalog_pb2.Movie:
         genres=["Sci-Fi", "Drama"],
         language="English",
         description="Through a wormhole.",
-        release_date=ts(dt.datetime(2014, 11, 7, tzinfo=dt.UTC)),
+        release_date=to_timestamp(dt.datetime(2014, 11, 7, tzinfo=dt.UTC)),
     )
 
 
@@ -200,8 +194,8 @@ def show() -> catalog_pb2.Show:
         movie_id=MOVIE,
         screen_id=SCREEN,
         theatre_id=THEATRE,
-        start_time=ts(NOW + dt.timedelta(days=1)),
-        end_time=ts(NOW + dt.timedelta(days=1, minutes=169)),
+        start_time=to_timestamp(NOW + dt.timedelta(days=1)),
+        end_time=to_timestamp(NOW + dt.timedelta(days=1, minutes=169)),
         currency="INR",
         prices=[
             catalog_pb2.TierPrice(tier=common_pb2.SEAT_TIER_REGULAR, amount_minor=20000),
@@ -231,7 +225,7 @@ def seat_map(viewer: str) -> inventory_pb2.SeatMap:
         status=mine,
     )
     if viewer:
-        held.hold_expires_at.CopyFrom(ts(NOW + dt.timedelta(minutes=5)))
+        held.hold_expires_at.CopyFrom(to_timestamp(NOW + dt.timedelta(minutes=5)))
     return inventory_pb2.SeatMap(
         show_id=SHOW,
         currency="INR",
@@ -292,17 +286,17 @@ def booking(
             city="Mumbai",
             screen_id=SCREEN,
             screen_name="Audi 1",
-            start_time=ts(NOW + dt.timedelta(days=1)),
+            start_time=to_timestamp(NOW + dt.timedelta(days=1)),
         ),
-        expires_at=ts(NOW + dt.timedelta(minutes=15)),
-        created_at=ts(NOW),
-        updated_at=ts(NOW),
+        expires_at=to_timestamp(NOW + dt.timedelta(minutes=15)),
+        created_at=to_timestamp(NOW),
+        updated_at=to_timestamp(NOW),
         history=[
             booking_pb2.StatusChange(
                 from_status=booking_pb2.BOOKING_STATUS_UNSPECIFIED,
                 to_status=booking_pb2.BOOKING_STATUS_PENDING,
                 reason="created",
-                at=ts(NOW),
+                at=to_timestamp(NOW),
             )
         ],
         payment=booking_pb2.PaymentSummary(
@@ -320,7 +314,7 @@ def refund() -> payment_pb2.Refund:
         amount=money(45000),
         percent=100,
         reason="cannot make it",
-        created_at=ts(NOW),
+        created_at=to_timestamp(NOW),
     )
 
 
@@ -332,8 +326,8 @@ def payment() -> payment_pb2.Payment:
         session_id=SESSION,
         status=payment_pb2.PAYMENT_STATUS_SUCCEEDED,
         amount=money(45000),
-        created_at=ts(NOW),
-        updated_at=ts(NOW),
+        created_at=to_timestamp(NOW),
+        updated_at=to_timestamp(NOW),
     )
 
 
@@ -349,7 +343,7 @@ async def _available(request: inventory_pb2.ListAvailableSeatsRequest, _: Any) -
 
 
 async def _hold(request: inventory_pb2.HoldSeatsRequest, _: Any) -> Any:
-    expires = ts(NOW + dt.timedelta(minutes=5))
+    expires = to_timestamp(NOW + dt.timedelta(minutes=5))
     return inventory_pb2.HoldSeatsResponse(
         holds=[
             inventory_pb2.SeatHold(seat_id=seat, expires_at=expires) for seat in request.seat_ids
@@ -375,7 +369,7 @@ async def _initiate(request: payment_pb2.InitiatePaymentRequest, _: Any) -> Any:
         payment_id="2b4c6d8e-0f1a-4b3c-9d5e-7f8a9b0c1d2e",
         session_id=SESSION,
         payment_url=f"http://127.0.0.1:8010/checkout/{SESSION}",
-        expires_at=ts(NOW + dt.timedelta(minutes=15)),
+        expires_at=to_timestamp(NOW + dt.timedelta(minutes=15)),
         amount=money(45000),
     )
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.errors import error_info_from_rpc_error
+from svckit.proto_values import to_timestamp
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
@@ -25,12 +25,6 @@ PRICES = {
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def open_show_request(
@@ -50,7 +44,7 @@ def open_show_request(
         show_id=show_id,
         screen_id=new_id(),
         currency="INR",
-        start_time=timestamp(datetime.now(UTC) + starts_in),
+        start_time=to_timestamp(datetime.now(UTC) + starts_in),
         seats=seats,
     )
 

@@ -11,21 +11,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from svckit.identity import caller_from_context
+from svckit.proto_values import to_timestamp
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.common.v1 import common_pb2
 
 PENDING = booking_pb2.BOOKING_STATUS_PENDING
 CONFIRMED = booking_pb2.BOOKING_STATUS_CONFIRMED
 REFUNDED = booking_pb2.BOOKING_STATUS_REFUNDED
-
-
-def _timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
 
 
 class FakeBookings(booking_pb2_grpc.BookingServiceServicer):
@@ -52,10 +46,10 @@ class FakeBookings(booking_pb2_grpc.BookingServiceServicer):
             show=booking_pb2.ShowSnapshot(
                 show_id=str(uuid.uuid4()),
                 movie_title="Payment Tests: The Movie",
-                start_time=_timestamp(now + show_starts_in),
+                start_time=to_timestamp(now + show_starts_in),
             ),
-            expires_at=_timestamp(now + expires_in),
-            created_at=_timestamp(now),
+            expires_at=to_timestamp(now + expires_in),
+            created_at=to_timestamp(now),
         )
         self.bookings[booking.id] = booking
         return booking

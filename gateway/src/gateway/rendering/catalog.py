@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from gateway.rendering.common import TIERS, page, timestamp
 from gateway.rendering.seats import layout_rows
+from svckit.proto_values import timestamp_field
 from ticketing.catalog.v1 import catalog_pb2
 
 
 def movie(reply: catalog_pb2.Movie) -> dict[str, Any]:
-    release = None
-    if reply.HasField("release_date"):
-        release = reply.release_date.ToDatetime(tzinfo=dt.UTC).date().isoformat()
+    released = timestamp_field(reply, "release_date")
+    release = released.date().isoformat() if released is not None else None
     return {
         "id": reply.id,
         "title": reply.title,

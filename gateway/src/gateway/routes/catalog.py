@@ -8,7 +8,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
-from google.protobuf.timestamp_pb2 import Timestamp
 from starlette.responses import Response
 
 from gateway.auth import OPTIONAL_BEARER, Admin, MaybeAuthenticated
@@ -31,6 +30,7 @@ from gateway.schemas.catalog import (
 )
 from gateway.schemas.common import QUERY_TEXT, PageSize, error_responses
 from gateway.state import State
+from svckit.proto_values import to_timestamp
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.common.v1 import common_pb2
 
@@ -51,12 +51,6 @@ TIER_NUMBERS = {
 
 def _page(size: int | None, token: str) -> common_pb2.PageRequest:
     return common_pb2.PageRequest(page_size=size or 0, page_token=token)
-
-
-def _timestamp(value: dt.datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value.astimezone(dt.UTC))
-    return stamp
 
 
 @public_get("/movies", response_model=MovieListResponse)
@@ -83,7 +77,7 @@ async def create_movie(gw: State, caller: Admin, body: CreateMovieRequest) -> Re
     )
     if body.release_date is not None:
         midnight = dt.datetime.combine(body.release_date, dt.time(), tzinfo=dt.UTC)
-        request.release_date.CopyFrom(_timestamp(midnight))
+        request.release_date.CopyFrom(to_timestamp(midnight))
     reply = await gw.upstreams.call("catalog", gw.upstreams.catalog.CreateMovie, request, caller)
     return json_response(render.movie(reply), 201)
 
@@ -209,7 +203,7 @@ async def create_show(gw: State, caller: Admin, body: CreateShowRequest) -> Resp
     request = catalog_pb2.CreateShowRequest(
         movie_id=str(body.movie_id),
         screen_id=str(body.screen_id),
-        start_time=_timestamp(body.start_time),
+        start_time=to_timestamp(body.start_time.astimezone(dt.UTC)),
         currency=body.currency,
         prices=[
             catalog_pb2.TierPrice(tier=TIER_NUMBERS[price.tier], amount_minor=price.amount)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import grpc
 
 from booking.adapters.upstream_errors import translate
 from booking.domain.errors import InvalidRequest, ShowNotFound
 from booking.domain.values import ShowSnapshot
 from booking.service_layer.ports import CatalogShow
+from svckit.proto_values import from_timestamp
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 
 
@@ -38,6 +37,6 @@ class GrpcCatalogClient:
             city=show.city,
             screen_id=show.screen_id,
             screen_name=show.screen_name,
-            start_time=show.start_time.ToDatetime(tzinfo=UTC),
+            start_time=from_timestamp(show.start_time),
         )
         return CatalogShow(snapshot=snapshot, currency=show.currency, bookable=show.bookable)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from booking.domain import events
-from booking.domain.values import Money
-from ticketing.common.v1 import common_pb2
+from svckit.proto_values import to_money, to_timestamp
 from ticketing.events.v1 import events_pb2
 
 EXCHANGE = "booking.events"
@@ -15,7 +13,7 @@ EXCHANGE = "booking.events"
 
 def to_message(event: events.Event) -> tuple[str, Message]:
     """The routing key and protobuf message for `event`."""
-    at = _timestamp(event)
+    at = to_timestamp(event.occurred_at)
     if isinstance(event, events.BookingConfirmed):
         return "booking.confirmed", events_pb2.BookingConfirmed(
             event_id=event.event_id,
@@ -24,7 +22,7 @@ def to_message(event: events.Event) -> tuple[str, Message]:
             user_id=event.user_id,
             show_id=event.show_id,
             seat_ids=event.seat_ids,
-            total=_money(event.total),
+            total=to_money(event.total),
         )
     if isinstance(event, events.BookingExpired):
         return "booking.expired", events_pb2.BookingExpired(
@@ -53,7 +51,7 @@ def to_message(event: events.Event) -> tuple[str, Message]:
             user_id=event.user_id,
             show_id=event.show_id,
             seat_ids=event.seat_ids,
-            refunded=_money(event.refunded),
+            refunded=to_money(event.refunded),
         )
     if isinstance(event, events.BookingPaymentRejected):
         return "booking.payment_rejected", events_pb2.BookingPaymentRejected(
@@ -62,17 +60,7 @@ def to_message(event: events.Event) -> tuple[str, Message]:
             booking_id=event.booking_id,
             user_id=event.user_id,
             payment_id=event.payment_id,
-            amount=_money(event.amount) if event.amount else None,
+            amount=to_money(event.amount) if event.amount else None,
             reason=event.reason,
         )
     raise TypeError(f"no message for {type(event).__name__}")
-
-
-def _timestamp(event: events.Event) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(event.occurred_at)
-    return stamp
-
-
-def _money(money: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=money.amount_minor, currency=money.currency)

@@ -10,6 +10,7 @@ from booking.adapters.upstream_errors import translate
 from booking.domain.values import BookedSeat, Money
 from booking.service_layer.ports import Reservation
 from svckit.identity import Caller, caller_metadata
+from svckit.proto_values import from_money
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
@@ -48,7 +49,7 @@ class GrpcInventoryClient:
             )
             for seat in reply.seats
         ]
-        return Reservation(seats, Money(reply.total.amount_minor, reply.total.currency))
+        return Reservation(seats, from_money(reply.total, Money))
 
     async def release_seats(self, booking_id: str) -> None:
         try:

@@ -13,6 +13,7 @@ from booking.domain import commands
 from booking.domain.values import Money
 from booking.service_layer.payment_events import PaymentEvents
 from svckit.logging import get_logger
+from svckit.proto_values import from_money
 from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import events_pb2
 
@@ -67,7 +68,7 @@ class PaymentEventsHandler:
                     booking_id=refunded.booking_id,
                     payment_id=refunded.payment_id,
                     refund_id=refunded.refund_id,
-                    amount=Money(refunded.amount.amount_minor, refunded.amount.currency),
+                    amount=from_money(refunded.amount, Money),
                     percent=refunded.percent,
                     reason=refunded.reason,
                     automatic=refunded.automatic,
@@ -80,4 +81,4 @@ class PaymentEventsHandler:
 def _money(money: common_pb2.Money) -> Money | None:
     if not money.currency and money.amount_minor == 0:
         return None
-    return Money(money.amount_minor, money.currency)
+    return from_money(money, Money)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from booking.domain.model import Booking
-from booking.domain.values import BookingStatus, Money, PaymentSummary
+from booking.domain.values import BookingStatus, PaymentSummary
+from svckit.proto_values import to_money, to_timestamp
 from ticketing.booking.v1 import booking_pb2
 from ticketing.common.v1 import common_pb2
 
@@ -19,7 +16,7 @@ def booking_to_proto(booking: Booking) -> booking_pb2.Booking:
         user_id=booking.user_id,
         show_id=show.show_id,
         status=status_to_proto(booking.status),
-        total=money_to_proto(booking.total),
+        total=to_money(booking.total),
         seats=[
             booking_pb2.BookingSeat(
                 seat_id=seat.seat_id,
@@ -39,17 +36,17 @@ def booking_to_proto(booking: Booking) -> booking_pb2.Booking:
             city=show.city,
             screen_id=show.screen_id,
             screen_name=show.screen_name,
-            start_time=_timestamp(show.start_time),
+            start_time=to_timestamp(show.start_time),
         ),
-        expires_at=_timestamp(booking.expires_at),
-        created_at=_timestamp(booking.created_at),
-        updated_at=_timestamp(booking.updated_at),
+        expires_at=to_timestamp(booking.expires_at),
+        created_at=to_timestamp(booking.created_at),
+        updated_at=to_timestamp(booking.updated_at),
         history=[
             booking_pb2.StatusChange(
                 from_status=status_to_proto(change.from_status),
                 to_status=status_to_proto(change.to_status),
                 reason=change.reason,
-                at=_timestamp(change.at),
+                at=to_timestamp(change.at),
             )
             for change in booking.history
         ],
@@ -64,15 +61,11 @@ def status_to_proto(status: BookingStatus | None) -> booking_pb2.BookingStatus.V
     return booking_pb2.BookingStatus.Value(f"BOOKING_STATUS_{status.value}")
 
 
-def money_to_proto(money: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=money.amount_minor, currency=money.currency)
-
-
 def _payment(payment: PaymentSummary, currency: str) -> booking_pb2.PaymentSummary:
     amount = payment.amount
     return booking_pb2.PaymentSummary(
         status=payment.status.value,
-        amount=money_to_proto(amount) if amount is not None else None,
+        amount=to_money(amount) if amount is not None else None,
         refunded=common_pb2.Money(
             amount_minor=payment.refunded_minor,
             currency=amount.currency if amount is not None else currency,
@@ -85,9 +78,3 @@ def _tier(tier: str) -> common_pb2.SeatTier.ValueType:
     if name in common_pb2.SeatTier.keys():  # noqa: SIM118 (an enum wrapper, not a dict)
         return common_pb2.SeatTier.Value(name)
     return common_pb2.SEAT_TIER_UNSPECIFIED
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp

@@ -20,6 +20,7 @@ from tenacity import (
 
 from catalog.domain.model import PricedSeat, Show, Tier
 from catalog.service_layer.ports import InventoryUnavailable
+from svckit.proto_values import to_timestamp
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
@@ -54,6 +55,7 @@ class GrpcInventoryGateway:
             show_id=show.id,
             screen_id=show.screen_id,
             currency=show.currency,
+            start_time=to_timestamp(show.start_time),
             seats=[
                 inventory_pb2.OpenShowSeat(
                     row_label=seat.row_label,
@@ -64,7 +66,6 @@ class GrpcInventoryGateway:
                 for seat in seats
             ],
         )
-        request.start_time.FromDatetime(show.start_time)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential(multiplier=self._backoff, max=2.0),

@@ -8,6 +8,7 @@ from catalog.domain.model import Actor
 from catalog.entrypoints import proto_mapping as mapping
 from catalog.service_layer.services import CatalogService
 from svckit.identity import caller_from_context
+from svckit.proto_values import timestamp_field
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 
 Context = Any
@@ -91,7 +92,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             actor(context),
             movie_id=request.movie_id,
             screen_id=request.screen_id,
-            start_time=mapping.optional_time(request, "start_time"),
+            start_time=timestamp_field(request, "start_time"),
             currency=request.currency,
             prices=mapping.prices_from(request),
         )

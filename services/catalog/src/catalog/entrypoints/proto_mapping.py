@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from catalog.domain.errors import InvalidRequest
 from catalog.domain.model import (
@@ -19,6 +16,7 @@ from catalog.domain.model import (
     Tier,
 )
 from catalog.service_layer.paging import Page
+from svckit.proto_values import optional_timestamp, timestamp_field, to_timestamp
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.common.v1 import common_pb2
 
@@ -37,19 +35,6 @@ def _tier(value: int, field: str) -> Tier:
     return tier
 
 
-def _timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def optional_time(message: object, field: str) -> datetime | None:
-    if not message.HasField(field):  # type: ignore[attr-defined]
-        return None
-    stamp: Timestamp = getattr(message, field)
-    return stamp.ToDatetime(tzinfo=UTC)
-
-
 def movie_from(request: catalog_pb2.CreateMovieRequest) -> Movie:
     return Movie(
         id="",
@@ -59,7 +44,7 @@ def movie_from(request: catalog_pb2.CreateMovieRequest) -> Movie:
         genres=tuple(request.genres),
         language=request.language,
         description=request.description,
-        release_date=optional_time(request, "release_date"),
+        release_date=timestamp_field(request, "release_date"),
     )
 
 
@@ -84,7 +69,7 @@ def prices_from(request: catalog_pb2.CreateShowRequest) -> list[tuple[Tier, int]
 
 
 def movie(value: Movie) -> catalog_pb2.Movie:
-    message = catalog_pb2.Movie(
+    return catalog_pb2.Movie(
         id=value.id,
         title=value.title,
         duration_minutes=value.duration_minutes,
@@ -92,10 +77,8 @@ def movie(value: Movie) -> catalog_pb2.Movie:
         genres=list(value.genres),
         language=value.language,
         description=value.description,
+        release_date=optional_timestamp(value.release_date),
     )
-    if value.release_date is not None:
-        message.release_date.FromDatetime(value.release_date)
-    return message
 
 
 def theatre(value: Theatre) -> catalog_pb2.Theatre:
@@ -129,8 +112,8 @@ def show(value: Show) -> catalog_pb2.Show:
         movie_id=value.movie_id,
         screen_id=value.screen_id,
         theatre_id=value.theatre_id,
-        start_time=_timestamp(value.start_time),
-        end_time=_timestamp(value.end_time),
+        start_time=to_timestamp(value.start_time),
+        end_time=to_timestamp(value.end_time),
         currency=value.currency,
         prices=[
             catalog_pb2.TierPrice(tier=TIER_TO_PROTO[tier], amount_minor=amount)

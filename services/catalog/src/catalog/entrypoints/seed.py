@@ -17,6 +17,7 @@ import grpc
 
 from svckit.grpc_client import create_channel
 from svckit.identity import ADMIN_ROLE, Caller, caller_metadata
+from svckit.proto_values import from_timestamp, to_timestamp
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.common.v1 import common_pb2
 
@@ -187,7 +188,7 @@ class Seeder:
                 timeout=CALL_TIMEOUT_S,
             )
             for show in page.shows:
-                found[(show.screen_id, show.start_time.ToDatetime(tzinfo=UTC))] = show.id
+                found[(show.screen_id, from_timestamp(show.start_time))] = show.id
             token = page.page.next_page_token
             if not token:
                 return found
@@ -200,8 +201,8 @@ class Seeder:
             screen_id=screen.id,
             currency=CURRENCY,
             prices=[catalog_pb2.TierPrice(tier=t, amount_minor=p) for t, p in PRICES.items()],
+            start_time=to_timestamp(start),
         )
-        request.start_time.FromDatetime(start)
         created: catalog_pb2.Show = await self._stub.CreateShow(
             request, metadata=self._metadata, timeout=CALL_TIMEOUT_S * 3
         )

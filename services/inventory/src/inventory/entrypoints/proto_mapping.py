@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import weakref
-from datetime import UTC, datetime
+from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.message import Message
 
 from inventory.domain.errors import InvalidRequest
 from inventory.domain.model import Seat, SeatSpec, SeatView, Tier
@@ -17,6 +17,7 @@ from inventory.service_layer.services import (
     SeatMap,
     ViewedSeat,
 )
+from svckit.proto_values import optional_timestamp, timestamp_field, to_timestamp
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2
 
@@ -34,17 +35,11 @@ VIEW_TO_PROTO = {
 }
 
 
-def timestamp(value: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def required_time(message: object, field: str) -> datetime:
-    if not message.HasField(field):  # type: ignore[attr-defined]
+def required_time(message: Message, field: str) -> datetime:
+    moment = timestamp_field(message, field)
+    if moment is None:
         raise InvalidRequest(field, f"{field} is required")
-    stamp: Timestamp = getattr(message, field)
-    return stamp.ToDatetime(tzinfo=UTC)
+    return moment
 
 
 def seat_specs(request: inventory_pb2.OpenShowRequest) -> list[SeatSpec]:
@@ -60,17 +55,15 @@ def seat_specs(request: inventory_pb2.OpenShowRequest) -> list[SeatSpec]:
 def _show_seat(
     seat: Seat, view: SeatView, hold_expires_at: datetime | None
 ) -> inventory_pb2.ShowSeat:
-    message = inventory_pb2.ShowSeat(
+    return inventory_pb2.ShowSeat(
         id=seat.id,
         row_label=seat.row_label,
         number=seat.number,
         tier=TIER_TO_PROTO[seat.tier],
         price_minor=seat.price_minor,
         status=VIEW_TO_PROTO[view],
+        hold_expires_at=optional_timestamp(hold_expires_at),
     )
-    if hold_expires_at is not None:
-        message.hold_expires_at.FromDatetime(hold_expires_at)
-    return message
 
 
 class _EncodedSeats:
@@ -138,7 +131,7 @@ def available_seats(result: AvailableSeats) -> inventory_pb2.ListAvailableSeatsR
 
 
 def holds(result: Holds) -> inventory_pb2.HoldSeatsResponse:
-    expires_at = timestamp(result.expires_at)
+    expires_at = to_timestamp(result.expires_at)
     return inventory_pb2.HoldSeatsResponse(
         holds=[
             inventory_pb2.SeatHold(seat_id=seat.id, expires_at=expires_at) for seat in result.seats

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import grpc
 
 from payment.domain.errors import (
@@ -17,6 +15,7 @@ from payment.domain.errors import (
 from payment.domain.values import BookingStatus, BookingView, Money, Requester
 from svckit.grpc_client import DEFAULT_DEADLINE_S
 from svckit.identity import Caller, caller_metadata
+from svckit.proto_values import from_timestamp
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 
 _STATUSES = {
@@ -28,10 +27,6 @@ _STATUSES = {
 }
 
 BOOKING_STATUS_TO_PROTO = {status: code for code, status in _STATUSES.items()}
-
-
-def _utc(stamp: object) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)  # type: ignore[attr-defined,no-any-return]
 
 
 class GrpcBookingDirectory:
@@ -57,8 +52,8 @@ class GrpcBookingDirectory:
             user_id=booking.user_id,
             status=status,
             total=Money(booking.total.amount_minor, booking.total.currency or "INR"),
-            expires_at=_utc(booking.expires_at),
-            show_starts_at=_utc(booking.show.start_time),
+            expires_at=from_timestamp(booking.expires_at),
+            show_starts_at=from_timestamp(booking.show.start_time),
         )
 
 

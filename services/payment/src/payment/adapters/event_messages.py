@@ -2,47 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from payment.domain import events
-from payment.domain.values import Money
-from ticketing.common.v1 import common_pb2
+from svckit.proto_values import to_money, to_timestamp
 from ticketing.events.v1 import events_pb2
 
 EXCHANGE = "payment.events"
 
 
-def _timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
-
-
-def _money(money: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=money.amount_minor, currency=money.currency)
-
-
 def to_message(event: events.Event) -> tuple[str, Message]:
     common: dict[str, Any] = {
         "event_id": event.event_id,
-        "occurred_at": _timestamp(event.occurred_at),
+        "occurred_at": to_timestamp(event.occurred_at),
         "payment_id": event.payment_id,
         "booking_id": event.booking_id,
         "user_id": event.user_id,
     }
     if isinstance(event, events.PaymentSucceeded):
         return "payment.succeeded", events_pb2.PaymentSucceeded(
-            **common, session_id=event.session_id, amount=_money(event.amount)
+            **common, session_id=event.session_id, amount=to_money(event.amount)
         )
     if isinstance(event, events.PaymentFailed):
         return "payment.failed", events_pb2.PaymentFailed(
             **common,
             session_id=event.session_id,
-            amount=_money(event.amount),
+            amount=to_money(event.amount),
             reason=event.reason,
         )
     if isinstance(event, events.PaymentExpired):
@@ -51,7 +38,7 @@ def to_message(event: events.Event) -> tuple[str, Message]:
         return "payment.refunded", events_pb2.PaymentRefunded(
             **common,
             refund_id=event.refund_id,
-            amount=_money(event.amount),
+            amount=to_money(event.amount),
             percent=event.percent,
             reason=event.reason,
             automatic=event.automatic,

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from payment.domain.errors import InvalidRequest
 from payment.domain.model import Payment, PaymentStatus, Refund, RefundStatus
-from payment.domain.values import BookingStatus, Money
+from payment.domain.values import BookingStatus
 from payment.service_layer.payments import InitiatedPayment, PaymentOverview
 from payment.service_layer.ports import SessionOutcome
+from svckit.proto_values import to_money, to_timestamp
 from ticketing.booking.v1 import booking_pb2
-from ticketing.common.v1 import common_pb2
 from ticketing.payment.v1 import payment_pb2
 
 _PAYMENT_STATUS = {
@@ -42,16 +38,6 @@ _OUTCOMES = {
 }
 
 
-def timestamp(at: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(at)
-    return stamp
-
-
-def money(value: Money) -> common_pb2.Money:
-    return common_pb2.Money(amount_minor=value.amount_minor, currency=value.currency)
-
-
 def outcome(value: int) -> SessionOutcome:
     found = _OUTCOMES.get(value)  # type: ignore[call-overload]
     if found is None:
@@ -64,8 +50,8 @@ def initiated(result: InitiatedPayment) -> payment_pb2.InitiatePaymentResponse:
         payment_id=result.payment.id,
         session_id=result.payment.session_id or "",
         payment_url=result.payment.payment_url or "",
-        expires_at=timestamp(result.expires_at),
-        amount=money(result.payment.amount),
+        expires_at=to_timestamp(result.expires_at),
+        amount=to_money(result.payment.amount),
     )
 
 
@@ -76,9 +62,9 @@ def payment(value: Payment) -> payment_pb2.Payment:
         user_id=value.user_id,
         session_id=value.session_id or "",
         status=_PAYMENT_STATUS[value.status],
-        amount=money(value.amount),
-        created_at=timestamp(value.created_at),
-        updated_at=timestamp(value.updated_at),
+        amount=to_money(value.amount),
+        created_at=to_timestamp(value.created_at),
+        updated_at=to_timestamp(value.updated_at),
         failure_reason=value.failure_reason,
     )
 
@@ -89,10 +75,10 @@ def refund(value: Refund) -> payment_pb2.Refund:
         payment_id=value.payment_id,
         booking_id=value.booking_id,
         status=_REFUND_STATUS[value.status],
-        amount=money(value.amount),
+        amount=to_money(value.amount),
         percent=value.percent,
         reason=value.reason,
-        created_at=timestamp(value.created_at),
+        created_at=to_timestamp(value.created_at),
     )
 
 
