@@ -40,7 +40,7 @@ async def inventory_app(
         amqp_url,
         amqp_prefix,
         db_pool_size=RACE_POOL_SIZE,
-        lock_timeout_ms=30_000,
+        db_lock_timeout_ms=30_000,
         hold_cleanup_interval_seconds=3600,
     )
     yield app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -11,6 +11,7 @@ import pytest
 
 from inventory.domain.errors import ConcurrentUpdate
 from inventory.service_layer.services import Policy, SeatService
+from svckit.clock import SystemClock
 
 pytestmark = pytest.mark.unit
 
@@ -54,7 +55,7 @@ class FakeUnitOfWork:
 
 def service(seats: FlakySeats, *, retryable: bool) -> SeatService:
     return SeatService(
-        lambda **_: FakeUnitOfWork(seats, retryable=retryable), lambda: datetime.now(UTC), POLICY
+        lambda **_: FakeUnitOfWork(seats, retryable=retryable), SystemClock(), POLICY
     )
 
 

@@ -1,44 +1,17 @@
-"""``python -m inventory serve`` runs the service; ``python -m inventory migrate`` migrates it."""
+"""``python -m inventory serve | migrate``."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from inventory.config import MIGRATIONS_DIR, Config
-
-
-async def _serve(config: Config) -> None:
-    from inventory.bootstrap import create_app
-    from svckit.metrics import start_metrics_server
-
-    start_metrics_server(config.metrics_port)
-    app = await create_app(config)
-    await app.serve()
+from inventory.bootstrap import create_app
+from inventory.config import SERVICE, Config
+from svckit import cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m inventory")
-    parser.add_argument("command", choices=("serve", "migrate"))
-    args = parser.parse_args(argv)
-
-    from svckit.config import from_env_or_exit
-
-    config = from_env_or_exit(Config.from_env, "inventory")
-
-    from svckit.logging import configure_logging
-
-    configure_logging("inventory", config.log_level)
-    if args.command == "migrate":
-        from svckit.migrations import migrate
-
-        migrate(config.database_url, MIGRATIONS_DIR, "inventory")
-        return 0
-
-    from svckit.runtime import run
-
-    run(_serve(config))
-    return 0
+    commands = {"serve": cli.serve(Config, create_app), "migrate": cli.migrate(SERVICE)}
+    return cli.main(SERVICE.name, commands, argv)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from inventory.domain.model import Seat, SeatSpec, Show
+from svckit.clock import Clock as Clock  # the port use cases take; re-exported
 
 
 class SeatRepository(Protocol):
@@ -99,7 +100,3 @@ class UnitOfWorkFactory(Protocol):
         """``read_only``: one consistent statement needs no transaction around it (saves the
         BEGIN and ROLLBACK round trips on the seat map, the hottest read)."""
         ...
-
-
-class Clock(Protocol):
-    def __call__(self) -> datetime: ...

@@ -143,7 +143,7 @@ class SeatService:
         show_id = model.check_id("show_id", show_id)
         layout = self._layouts.get(show_id) or await self._load_layout(show_id)
         taken = await self._taken.get(show_id)
-        now = self._clock()
+        now = self._clock.now()
         viewed: dict[int, ViewedSeat] = {}
         for seat in taken:
             view = seat.view_for(viewer_id, now)
@@ -166,7 +166,7 @@ class SeatService:
     async def available_seats(self, show_id: str) -> AvailableSeats:
         show_id = model.check_id("show_id", show_id)
         async with self._uow_factory(read_only=True) as uow:
-            show, seats = await uow.seats.available_seats(show_id, self._clock())
+            show, seats = await uow.seats.available_seats(show_id, self._clock.now())
         if show is None:
             raise ShowNotFound(show_id)
         return AvailableSeats(show, seats)
@@ -178,7 +178,7 @@ class SeatService:
         ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=True)
 
         async def run(uow: UnitOfWork) -> Holds:
-            now = self._clock()
+            now = self._clock.now()
             show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
             requested = model.check_requested(show_id, ids, locked)
             await self._check_open(uow, show_id, show, now)
@@ -195,7 +195,7 @@ class SeatService:
         show = model.check_id("show_id", show_id) if show_id else None
 
         async def run(uow: UnitOfWork) -> int:
-            return await uow.seats.release_holds(user_id, show, self._clock())
+            return await uow.seats.release_holds(user_id, show, self._clock.now())
 
         return await self._in_transaction(run)
 
@@ -210,7 +210,7 @@ class SeatService:
         ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=False)
 
         async def run(uow: UnitOfWork) -> Reservation:
-            now = self._clock()
+            now = self._clock.now()
             show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
             requested = model.check_requested(show_id, ids, locked)
             if show is None:
@@ -229,7 +229,7 @@ class SeatService:
         booking_id = model.check_id("booking_id", booking_id)
 
         async def run(uow: UnitOfWork) -> int:
-            return await uow.seats.confirm(booking_id, self._clock())
+            return await uow.seats.confirm(booking_id, self._clock.now())
 
         return await self._in_transaction(run)
 
@@ -237,7 +237,7 @@ class SeatService:
         booking_id = model.check_id("booking_id", booking_id)
 
         async def run(uow: UnitOfWork) -> int:
-            return await uow.seats.release(booking_id, self._clock())
+            return await uow.seats.release(booking_id, self._clock.now())
 
         return await self._in_transaction(run)
 
@@ -246,7 +246,7 @@ class SeatService:
         total = 0
         while True:
             cleaned = await self._in_transaction(
-                lambda uow: uow.seats.free_expired_holds(self._clock(), CLEANUP_BATCH_SIZE)
+                lambda uow: uow.seats.free_expired_holds(self._clock.now(), CLEANUP_BATCH_SIZE)
             )
             total += cleaned
             if cleaned < CLEANUP_BATCH_SIZE:
