@@ -3,7 +3,6 @@ locked (FOR UPDATE), so two events about one booking apply one after the other."
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from booking.domain import commands
@@ -12,8 +11,9 @@ from booking.domain.model import Booking
 from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.ports import Clock, UnitOfWork
 from booking.service_layer.services import BookingPolicy, save
+from svckit.logging import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class PaymentEvents:
@@ -29,7 +29,11 @@ class PaymentEvents:
             booking = await _locked(uow, cmd.booking_id)
             now = self._clock.now()
             if booking is None:
-                logger.warning("payment %s for unknown booking %s", cmd.payment_id, cmd.booking_id)
+                log.warning(
+                    "booking.payment_unknown_booking",
+                    payment_id=cmd.payment_id,
+                    booking_id=cmd.booking_id,
+                )
                 uow.publish(
                     BookingPaymentRejected(
                         booking_id=cmd.booking_id,
@@ -49,7 +53,7 @@ class PaymentEvents:
         async with uow:
             booking = await _locked(uow, cmd.booking_id)
             if booking is None:
-                logger.warning("failed payment %s for unknown booking", cmd.payment_id)
+                log.warning("booking.failed_payment_unknown_booking", payment_id=cmd.payment_id)
                 return
             booking.payment_failed(
                 payment_id=cmd.payment_id,
@@ -65,7 +69,7 @@ class PaymentEvents:
         async with uow:
             booking = await _locked(uow, cmd.booking_id)
             if booking is None:
-                logger.warning("expired payment %s for unknown booking", cmd.payment_id)
+                log.warning("booking.expired_payment_unknown_booking", payment_id=cmd.payment_id)
                 return
             booking.payment_expired(payment_id=cmd.payment_id, now=self._clock.now())
             await self._save(uow, booking)
@@ -75,7 +79,7 @@ class PaymentEvents:
         async with uow:
             booking = await _locked(uow, cmd.booking_id)
             if booking is None:
-                logger.warning("refund %s for unknown booking", cmd.refund_id)
+                log.warning("booking.refund_unknown_booking", refund_id=cmd.refund_id)
                 return
             reason = cmd.reason or f"refunded {cmd.percent}% ({cmd.amount})"
             if cmd.automatic:

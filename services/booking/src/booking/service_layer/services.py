@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ from booking.service_layer.ports import (
     Reservation,
     UnitOfWork,
 )
+from svckit.logging import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_REASON_LENGTH = 500
 
@@ -146,14 +146,14 @@ class Bookings:
     async def _compensate(self, booking_id: str) -> None:
         """Release the seats reserved for a booking that was not stored; never mask the cause."""
         if await self._stored(booking_id):
-            logger.warning("booking %s was stored after all; seats kept", booking_id)
+            log.warning("booking.stored_after_all", booking_id=booking_id)
             return
         try:
             await self._inventory.release_seats(booking_id)
         except Exception:
-            logger.exception("could not release the seats of unstored booking %s", booking_id)
+            log.exception("booking.unstored_seats_release_failed", booking_id=booking_id)
         else:
-            logger.info("released the seats of unstored booking %s", booking_id)
+            log.info("booking.unstored_seats_released", booking_id=booking_id)
 
     async def _stored(self, booking_id: str) -> bool:
         """Whether a commit whose outcome is unknown did happen; unknown counts as not stored."""

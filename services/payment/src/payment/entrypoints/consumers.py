@@ -3,15 +3,14 @@ transaction (svckit's IdempotentConsumer records the message id in the same one)
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from payment.adapters.unit_of_work import SqlUnitOfWork
 from payment.service_layer.booking_events import BookingEvents
+from svckit.logging import get_logger
 from ticketing.events.v1 import events_pb2
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 QUEUE = "payment.booking-events"
 EXCHANGE = "booking.events"
@@ -47,4 +46,4 @@ class BookingEventHandler:
                 uow, booking_id=cancelled.booking_id, why="the booking was cancelled"
             )
         else:
-            logger.warning("ignoring message %s of unexpected type %r", message_id, message_type)
+            log.warning("payment.unknown_message", type=message_type, message_id=message_id)

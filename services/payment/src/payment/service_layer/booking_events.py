@@ -8,8 +8,6 @@ provider is asked before any payment row is locked, so no lock waits on the netw
 
 from __future__ import annotations
 
-import logging
-
 from payment.domain.errors import (
     ProviderRejected,
     ProviderUnavailable,
@@ -20,8 +18,9 @@ from payment.domain.model import PaymentStatus
 from payment.domain.values import uuid_or_none
 from payment.service_layer.ports import Clock, PaymentProvider, UnitOfWork
 from payment.service_layer.refunds import Refunds
+from svckit.logging import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 
 class BookingEvents:
@@ -33,14 +32,14 @@ class BookingEvents:
     async def payment_rejected(self, uow: UnitOfWork, *, payment_id: str, reason: str) -> None:
         canonical = uuid_or_none(payment_id)
         if canonical is None:
-            logger.warning("payment_rejected names no valid payment id: %r", payment_id)
+            log.warning("payment.rejected_payment_id_invalid", payment_id=payment_id)
             return
         await self._refunds.refund_rejected_payment(uow, payment_id=canonical, reason=reason)
 
     async def booking_closed(self, uow: UnitOfWork, *, booking_id: str, why: str) -> None:
         canonical = uuid_or_none(booking_id)
         if canonical is None:
-            logger.warning("booking event names no valid booking id: %r", booking_id)
+            log.warning("payment.booking_event_id_invalid", booking_id=booking_id)
             return
         booking_id = canonical
         async with uow:
@@ -55,13 +54,17 @@ class BookingEvents:
                     session = await self._provider.expire_session(payment.session_id)
                 except WrongPaymentState as exc:
                     # Paid or failed at the provider just now: its own webhook tells which.
-                    logger.info("session %s not expired: %s", payment.session_id, exc)
+                    log.info(
+                        "payment.session_not_expired", session_id=payment.session_id, error=str(exc)
+                    )
                     keep_open.add(payment.id)
                     continue
                 except (ProviderUnavailable, ProviderRejected, SessionNotFound) as exc:
                     # Closed here anyway: a success that still arrives is refunded automatically.
-                    logger.warning(
-                        "session %s not expired at the provider: %s", payment.session_id, exc
+                    log.warning(
+                        "payment.session_expiry_failed",
+                        session_id=payment.session_id,
+                        error=str(exc),
                     )
                     continue
                 if session.status in ("paid", "failed"):

@@ -10,15 +10,17 @@ attempt is due are retried by a background job with exponential backoff.
 
 from __future__ import annotations
 
-import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from payment.domain.errors import (
     NotOwner,
     ProviderRejected,
     ProviderUnavailable,
+    RefundWindowClosed,
     SessionNotFound,
+    ShowAlreadyStarted,
     WrongBookingState,
     WrongPaymentState,
 )
@@ -29,7 +31,7 @@ from payment.domain.model import (
     RefundStatus,
     settle_refund,
 )
-from payment.domain.refund_policy import FULL_REFUND_PERCENT, RefundPolicy, refund_amount
+from payment.domain.refund_policy import FULL_REFUND_PERCENT, RefundPolicy, refund_amount, why
 from payment.domain.values import BookingStatus, Money, Requester, canonical_id, require_uuid
 from payment.service_layer.ports import (
     BookingDirectory,
@@ -38,10 +40,24 @@ from payment.service_layer.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from svckit.logging import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 AUTOMATIC_REFUND_NAMESPACE = uuid.UUID("5d6c1c4e-2f0a-4c55-9a35-6c1f0e1b7a01")
+
+
+@dataclass(frozen=True)
+class RefundQuote:
+    """What ``refund_booking`` would pay back now: ``percent`` of ``paid``, or refused (0)."""
+
+    booking_id: str
+    refundable: bool
+    percent: int
+    amount: Money
+    paid: Money
+    reason: str
+    show_starts_at: datetime
 
 
 class Refunds:
@@ -115,6 +131,48 @@ class Refunds:
             refund = await self.settle(refund.id)
         return refund
 
+    async def quote(self, *, booking_id: str, user_id: str, requester: Requester) -> RefundQuote:
+        """The refund the policy gives a CONFIRMED booking of the caller now; changes nothing."""
+        user_id = requester.acting_for(user_id)
+        booking_id = require_uuid("booking_id", booking_id)
+        booking = await self._bookings.get_booking(booking_id, requester)
+        requester.ensure_may_see(booking.user_id, f"booking {booking_id}")
+        if canonical_id(booking.user_id) != user_id:
+            raise NotOwner(f"booking {booking_id} belongs to another user")
+        if booking.status is not BookingStatus.CONFIRMED:
+            raise WrongBookingState(
+                f"booking {booking_id} is {booking.status.value}; "
+                "only a CONFIRMED booking can be refunded",
+                details={"booking_id": booking_id, "status": booking.status.value},
+            )
+        async with self._uow() as uow:
+            paid = await uow.payments.list_for_booking(
+                booking_id, statuses=sorted(PAID_STATUSES, key=str)
+            )
+            payment = await _confirming_payment(uow, paid)
+        if payment is None:
+            raise WrongPaymentState(
+                f"booking {booking_id} has no successful payment to refund yet",
+                details={"booking_id": booking_id},
+            )
+        now = self._clock.now()
+        nothing = Money(0, payment.amount.currency)
+        try:
+            percent = self._policy.percent(booking.show_starts_at, now)
+        except (RefundWindowClosed, ShowAlreadyStarted) as refused:
+            return RefundQuote(
+                booking_id, False, 0, nothing, payment.amount, str(refused), booking.show_starts_at
+            )
+        return RefundQuote(
+            booking_id=booking_id,
+            refundable=True,
+            percent=percent,
+            amount=refund_amount(payment.amount, percent),
+            paid=payment.amount,
+            reason=why(booking.show_starts_at, now, self._policy),
+            show_starts_at=booking.show_starts_at,
+        )
+
     async def refund_rejected_payment(
         self, uow: UnitOfWork, *, payment_id: str, reason: str
     ) -> Refund | None:
@@ -128,10 +186,10 @@ class Refunds:
         async with uow:
             payment = await uow.payments.get_for_update(payment_id)
             if payment is None or not payment.is_paid:
-                logger.warning(
-                    "payment %s cannot be refunded automatically: %s",
-                    payment_id,
-                    "unknown" if payment is None else payment.status.value,
+                log.warning(
+                    "payment.automatic_refund_impossible",
+                    payment_id=payment_id,
+                    status="unknown" if payment is None else payment.status.value,
                 )
                 return None
             refund = await uow.refunds.active_for_payment(payment.id)
@@ -204,9 +262,9 @@ class Refunds:
             try:
                 await self.settle(refund.id)
             except ProviderUnavailable as exc:
-                logger.warning("refund %s not settled, will retry: %s", refund.id, exc)
+                log.warning("payment.refund_not_settled", refund_id=refund.id, error=str(exc))
             except ProviderRejected as exc:
-                logger.error("refund %s refused by the provider: %s", refund.id, exc)
+                log.error("payment.refund_refused", refund_id=refund.id, error=str(exc))
         return len(due)
 
     async def _reject(self, refund: Refund, payment: Payment, why: str) -> Refund:

@@ -8,7 +8,6 @@ duplicate does the work. Nothing is written for a request whose signature fails.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +18,9 @@ from payment.domain.provider_events import ProviderEvent, parse_provider_event
 from payment.domain.values import uuid_or_none
 from payment.domain.webhook_signature import DEFAULT_TOLERANCE_SECONDS, verify_signature
 from payment.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from svckit.logging import get_logger
 
-logger = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 PROCESSED = "processed"
 DUPLICATE = "duplicate"
@@ -61,12 +61,12 @@ class Webhooks:
         event = parse_provider_event(payload)
         async with self._uow() as uow:
             if not await uow.webhook_events.record(event.id, event.type, payload, now):
-                logger.info("webhook event %s already processed", event.id)
+                log.info("payment.webhook_duplicate", event_id=event.id)
                 return WebhookResult(DUPLICATE, event.id)
             outcome = await self._apply(uow, event, now)
             await uow.webhook_events.set_outcome(event.id, outcome)
             await uow.commit()
-        logger.info("webhook event %s (%s): %s", event.id, event.type, outcome)
+        log.info("payment.webhook_processed", event_id=event.id, type=event.type, outcome=outcome)
         return WebhookResult(PROCESSED, event.id, outcome)
 
     async def _apply(self, uow: UnitOfWork, event: ProviderEvent, now: datetime) -> str:
@@ -81,17 +81,19 @@ class Webhooks:
             session_id=event.session_id, payment_id=uuid_or_none(event.payment_id)
         )
         if payment is None:
-            logger.warning("webhook %s names unknown session %s", event.id, event.session_id)
+            log.warning(
+                "payment.webhook_unknown_session", event_id=event.id, session_id=event.session_id
+            )
             return "ignored: unknown session"
         if payment.session_id is None and event.session_id:
             payment.session_id = event.session_id
         if event.amount is not None and event.amount != payment.amount:
-            logger.warning(
-                "webhook %s amount %s differs from payment %s amount %s",
-                event.id,
-                event.amount,
-                payment.id,
-                payment.amount,
+            log.warning(
+                "payment.webhook_amount_differs",
+                event_id=event.id,
+                amount=str(event.amount),
+                payment_id=payment.id,
+                payment_amount=str(payment.amount),
             )
         if event.type == pe.PAYMENT_SUCCESS:
             changed = payment.succeed(now)
@@ -112,7 +114,9 @@ class Webhooks:
         if refund is None and event.provider_refund_id:
             refund = await uow.refunds.find_by_provider_id(event.provider_refund_id)
         if refund is None:
-            logger.warning("webhook %s names unknown refund %s", event.id, event.refund_id)
+            log.warning(
+                "payment.webhook_unknown_refund", event_id=event.id, refund_id=event.refund_id
+            )
             return "ignored: unknown refund"
         # Lock order payment → refund, as everywhere else.
         payment = await uow.payments.get_for_update(refund.payment_id)
