@@ -45,6 +45,7 @@ __all__ = [
     "CommaSeparated",
     "DatabaseSettings",
     "Environment",
+    "LogLevel",
     "ServiceInfo",
     "ServiceSettings",
     "Settings",
@@ -56,7 +57,6 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/ticketing"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 Environment = Literal["development", "production"]
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,12 @@ CommaSeparated = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_com
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)
+]
+"""A logging level by name, in any case (``info`` is ``INFO``)."""
 
 
 def port(name: str, default: int) -> Any:
@@ -128,9 +134,7 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
     )
 
-    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
-        "INFO", validation_alias="LOG_LEVEL"
-    )
+    log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from catalog.domain.model import Movie, PricedSeat, Screen, SeatLayout, Show, Theatre
+from svckit.clock import Clock as Clock  # the port use cases take; re-exported
 
 Cursor = tuple[str, str]
 """(sort key, id) of the last item of a page, as text."""
@@ -105,7 +106,3 @@ class InventoryGateway(Protocol):
     async def open_show(self, show: Show, seats: Sequence[PricedSeat]) -> None:
         """Idempotent by show id; raises InventoryUnavailable when it could not be done now."""
         ...
-
-
-class Clock(Protocol):
-    def __call__(self) -> datetime: ...

@@ -165,7 +165,7 @@ class CatalogService:
                 start_time=start_time,
                 currency=currency,
                 prices=prices,
-                now=self._clock(),
+                now=self._clock.now(),
             )
             clash = await uow.catalog.overlapping_show(screen_id, show.start_time, show.end_time)
             if clash is not None:
@@ -201,7 +201,7 @@ class CatalogService:
             city=city.strip() or None,
             starts_from=starts_from,
             starts_before=_next_day(starts_from) if starts_from else None,
-            bookable_at=self._clock() if bookable_only else None,
+            bookable_at=self._clock.now() if bookable_only else None,
         )
         async with self._uow() as uow:
             shows = await uow.catalog.list_shows(where, after, limit + 1)
@@ -211,7 +211,7 @@ class CatalogService:
     async def open_unopened_shows(self) -> int:
         """Retry opening future shows inventory has not opened yet; returns how many opened."""
         async with self._uow() as uow:
-            pending = await uow.catalog.unopened_shows(self._clock(), OPEN_BATCH_SIZE)
+            pending = await uow.catalog.unopened_shows(self._clock.now(), OPEN_BATCH_SIZE)
         opened = 0
         for show, layout in pending:
             opened += (await self._open(show, layout)).bookable
