@@ -16,6 +16,7 @@ from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server
 from svckit.service import ServiceProcess
 from ticketing.catalog.v1 import catalog_pb2_grpc
+from ticketing.inventory.v1 import inventory_pb2
 
 
 class App(ServiceProcess):
@@ -28,7 +29,10 @@ async def create_app(config: Config) -> App:
     engine = create_engine(
         config.database_url, pool_size=config.db_pool_size, application_name=SERVICE.name
     )
-    channel = create_channel(config.inventory_addr)
+    channel = create_channel(
+        config.inventory_addr,
+        services=[inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"]],
+    )
     inventory = GrpcInventoryGateway(
         channel,
         deadline_seconds=config.inventory_deadline_seconds,
