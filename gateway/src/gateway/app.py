@@ -22,7 +22,7 @@ from gateway.middleware import GatewayMiddleware
 from gateway.rate_limit import RateLimiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
-from gateway.routes import bookings, catalog, health, payments, seats
+from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from svckit.db import create_engine
@@ -158,7 +158,7 @@ def create_app(config: Config) -> FastAPI:
         leeway_seconds=config.jwt_leeway_seconds,
     )
     install_error_handlers(app)
-    for module in (seats, bookings, payments, catalog, health):
+    for module in (seats, bookings, payments, refund_quotes, catalog, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     if config.cors_allow_origins:

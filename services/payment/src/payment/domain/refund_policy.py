@@ -40,6 +40,19 @@ class RefundPolicy:
         )
 
 
+def why(show_starts_at: datetime, now: datetime, policy: RefundPolicy) -> str:
+    """The policy band a refund falls in, in words (the quote shows it before anyone confirms)."""
+    hours = (show_starts_at - now).total_seconds() / 3600
+    full = policy.full_refund_before.total_seconds() / 3600
+    partial = policy.partial_refund_before.total_seconds() / 3600
+    if hours >= full:
+        return f"the show starts in {hours:.0f} hours, at least {full:.0f} h ahead: a full refund"
+    return (
+        f"the show starts in {hours:.1f} hours, between {partial:.0f} and {full:.0f} h ahead: "
+        f"{policy.partial_percent} % back"
+    )
+
+
 def refund_amount(paid: Money, percent: int) -> Money:
     """``percent`` of ``paid``, rounded down to the minor unit."""
     return Money(paid.amount_minor * percent // 100, paid.currency)

@@ -63,6 +63,16 @@ class PaymentServicer(payment_pb2_grpc.PaymentServiceServicer):
         )
         return mapping.refund(refund)
 
+    async def QuoteRefund(
+        self, request: payment_pb2.QuoteRefundRequest, context: Any
+    ) -> payment_pb2.RefundQuote:
+        quote = await self._refunds.quote(
+            booking_id=request.booking_id,
+            user_id=request.user_id,
+            requester=_requester(context),
+        )
+        return mapping.refund_quote(quote)
+
     async def GetPaymentStatus(
         self, request: payment_pb2.GetPaymentStatusRequest, context: Any
     ) -> payment_pb2.PaymentStatusResponse:

@@ -7,6 +7,7 @@ from payment.domain.model import Payment, PaymentStatus, Refund, RefundStatus
 from payment.domain.values import BookingStatus
 from payment.service_layer.payments import InitiatedPayment, PaymentOverview
 from payment.service_layer.ports import SessionOutcome
+from payment.service_layer.refunds import RefundQuote
 from svckit.proto_values import to_money, to_timestamp
 from ticketing.booking.v1 import booking_pb2
 from ticketing.payment.v1 import payment_pb2
@@ -79,6 +80,18 @@ def refund(value: Refund) -> payment_pb2.Refund:
         percent=value.percent,
         reason=value.reason,
         created_at=to_timestamp(value.created_at),
+    )
+
+
+def refund_quote(value: RefundQuote) -> payment_pb2.RefundQuote:
+    return payment_pb2.RefundQuote(
+        booking_id=value.booking_id,
+        refundable=value.refundable,
+        percent=value.percent,
+        amount=to_money(value.amount),
+        paid=to_money(value.paid),
+        reason=value.reason,
+        show_starts_at=to_timestamp(value.show_starts_at),
     )
 
 

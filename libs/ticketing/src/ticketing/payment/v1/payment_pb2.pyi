@@ -350,6 +350,72 @@ class RefundBookingRequest(_message.Message):
 Global___RefundBookingRequest: _TypeAlias = RefundBookingRequest  # noqa: Y015
 
 @_typing.final
+class QuoteRefundRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    user_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuoteRefundRequest: _TypeAlias = QuoteRefundRequest  # noqa: Y015
+
+@_typing.final
+class RefundQuote(_message.Message):
+    """A refund offer: refundable with percent and amount of what was paid, or refused; reason says why
+    in words a customer reads ("the show starts in 30 hours, at least 24 h ahead").
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    REFUNDABLE_FIELD_NUMBER: _builtins.int
+    PERCENT_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    PAID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    SHOW_STARTS_AT_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    refundable: _builtins.bool
+    percent: _builtins.int
+    reason: _builtins.str
+    @_builtins.property
+    def amount(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def paid(self) -> _common_pb2.Money: ...
+    @_builtins.property
+    def show_starts_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        refundable: _builtins.bool = ...,
+        percent: _builtins.int = ...,
+        amount: _common_pb2.Money | None = ...,
+        paid: _common_pb2.Money | None = ...,
+        reason: _builtins.str = ...,
+        show_starts_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "paid", b"paid", "show_starts_at", b"show_starts_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "booking_id", b"booking_id", "paid", b"paid", "percent", b"percent", "reason", b"reason", "refundable", b"refundable", "show_starts_at", b"show_starts_at"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RefundQuote: _TypeAlias = RefundQuote  # noqa: Y015
+
+@_typing.final
 class GetPaymentStatusRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -60,6 +60,11 @@ class PaymentServiceStub:
                 request_serializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.GetPaymentStatusRequest.SerializeToString,
                 response_deserializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.PaymentStatusResponse.FromString,
                 _registered_method=True)
+        self.QuoteRefund = channel.unary_unary(
+                '/ticketing.payment.v1.PaymentService/QuoteRefund',
+                request_serializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.QuoteRefundRequest.SerializeToString,
+                response_deserializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.RefundQuote.FromString,
+                _registered_method=True)
 
 
 class PaymentServiceServicer:
@@ -100,6 +105,13 @@ class PaymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QuoteRefund(self, request, context):
+        """What RefundBooking would pay back now by the policy, without refunding anything.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PaymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -127,6 +139,11 @@ def add_PaymentServiceServicer_to_server(servicer, server):
                     servicer.GetPaymentStatus,
                     request_deserializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.GetPaymentStatusRequest.FromString,
                     response_serializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.PaymentStatusResponse.SerializeToString,
+            ),
+            'QuoteRefund': grpc.unary_unary_rpc_method_handler(
+                    servicer.QuoteRefund,
+                    request_deserializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.QuoteRefundRequest.FromString,
+                    response_serializer=ticketing_dot_payment_dot_v1_dot_payment__pb2.RefundQuote.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -265,6 +282,33 @@ class PaymentService:
             '/ticketing.payment.v1.PaymentService/GetPaymentStatus',
             ticketing_dot_payment_dot_v1_dot_payment__pb2.GetPaymentStatusRequest.SerializeToString,
             ticketing_dot_payment_dot_v1_dot_payment__pb2.PaymentStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QuoteRefund(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.payment.v1.PaymentService/QuoteRefund',
+            ticketing_dot_payment_dot_v1_dot_payment__pb2.QuoteRefundRequest.SerializeToString,
+            ticketing_dot_payment_dot_v1_dot_payment__pb2.RefundQuote.FromString,
             options,
             channel_credentials,
             insecure,

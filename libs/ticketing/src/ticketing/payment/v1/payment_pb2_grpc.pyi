@@ -42,6 +42,8 @@ class PaymentServiceStub:
     RefundBooking: _grpc.UnaryUnaryMultiCallable[_payment_pb2.RefundBookingRequest, _payment_pb2.Refund]
     """Refunds a CONFIRMED booking of the caller by the time-based policy."""
     GetPaymentStatus: _grpc.UnaryUnaryMultiCallable[_payment_pb2.GetPaymentStatusRequest, _payment_pb2.PaymentStatusResponse]
+    QuoteRefund: _grpc.UnaryUnaryMultiCallable[_payment_pb2.QuoteRefundRequest, _payment_pb2.RefundQuote]
+    """What RefundBooking would pay back now by the policy, without refunding anything."""
 
 @_typing.type_check_only
 class PaymentServiceAsyncStub(PaymentServiceStub):
@@ -57,6 +59,8 @@ class PaymentServiceAsyncStub(PaymentServiceStub):
     RefundBooking: _aio.UnaryUnaryMultiCallable[_payment_pb2.RefundBookingRequest, _payment_pb2.Refund]  # type: ignore[assignment]
     """Refunds a CONFIRMED booking of the caller by the time-based policy."""
     GetPaymentStatus: _aio.UnaryUnaryMultiCallable[_payment_pb2.GetPaymentStatusRequest, _payment_pb2.PaymentStatusResponse]  # type: ignore[assignment]
+    QuoteRefund: _aio.UnaryUnaryMultiCallable[_payment_pb2.QuoteRefundRequest, _payment_pb2.RefundQuote]  # type: ignore[assignment]
+    """What RefundBooking would pay back now by the policy, without refunding anything."""
 
 class PaymentServiceServicer(metaclass=_abc_1.ABCMeta):
     """Payments through an external provider (checkout sessions, signed webhooks) and refunds."""
@@ -99,5 +103,13 @@ class PaymentServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _payment_pb2.GetPaymentStatusRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_payment_pb2.PaymentStatusResponse, _abc.Awaitable[_payment_pb2.PaymentStatusResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def QuoteRefund(
+        self,
+        request: _payment_pb2.QuoteRefundRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_payment_pb2.RefundQuote, _abc.Awaitable[_payment_pb2.RefundQuote]]:
+        """What RefundBooking would pay back now by the policy, without refunding anything."""
 
 def add_PaymentServiceServicer_to_server(servicer: PaymentServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
