@@ -25,6 +25,7 @@ from gateway.responses import JsonResponse
 from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
+from gateway.web import install_storefront
 from svckit.db import create_engine
 from svckit.logging import configure_logging
 from svckit.runtime import tune_gc
@@ -161,6 +162,7 @@ def create_app(config: Config) -> FastAPI:
     for module in (seats, bookings, payments, refund_quotes, catalog, health):
         app.include_router(module.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    install_storefront(app, config, app.state.token_settings)
     if config.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,10 +1,15 @@
-"""The hosted checkout page: plain HTML with Pay and Fail buttons, no JavaScript."""
+"""The hosted checkout page: plain HTML with Pay and Fail buttons, no JavaScript.
+
+Like a real provider's success URL, ``?return_to=<http(s) URL>`` adds a link back to the merchant
+once the session is finished."""
 
 from __future__ import annotations
 
 from html import escape
+from typing import Annotated
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from payment_simulator.errors import SimulatorError
@@ -45,8 +50,19 @@ def _page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status_code)
 
 
-def _session_page(session: Session, message: str = "", status_code: int = 200) -> HTMLResponse:
+def _return_url(value: str | None) -> str:
+    """The merchant page to send the customer back to (like Stripe's success_url): http(s) only."""
+    if not value or len(value) > 2000:
+        return ""
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def _session_page(
+    session: Session, message: str = "", status_code: int = 200, return_to: str = ""
+) -> HTMLResponse:
     sid = escape(session.id)
+    back = f"?return_to={quote(return_to, safe='')}" if return_to else ""
     details = (
         f"<h1>Ticketing checkout</h1><p class='amount'>{_amount(session)}</p>"
         f"<dl><dt>Booking</dt><dd>{escape(session.booking_id)}</dd>"
@@ -60,18 +76,23 @@ def _session_page(session: Session, message: str = "", status_code: int = 200) -
         details += f"<p class='status'>{escape(message)}</p>"
     if session.status == OPEN:
         details += (
-            f"<form method='post' action='/checkout/{sid}/pay'>"
+            f"<form method='post' action='/checkout/{sid}/pay{back}'>"
             "<button class='pay' type='submit'>Pay</button></form>"
-            f"<form method='post' action='/checkout/{sid}/fail'>"
+            f"<form method='post' action='/checkout/{sid}/fail{back}'>"
             "<button class='fail' type='submit'>Fail</button></form>"
         )
+    elif return_to:
+        details += f"<p><a href='{escape(return_to)}'>Return to the merchant</a></p>"
     return _page(f"Checkout {session.id}", details, status_code)
+
+
+ReturnTo = Annotated[str | None, Query(description="Merchant page to return to")]
 
 
 def checkout_router(store: SessionStore, sender: WebhookSender) -> APIRouter:
     router = APIRouter(prefix="/checkout", include_in_schema=False)
 
-    def finish(session_id: str, outcome: str) -> HTMLResponse:
+    def finish(session_id: str, outcome: str, return_to: str = "") -> HTMLResponse:
         try:
             session = store.get(session_id)
         except SimulatorError as exc:
@@ -80,25 +101,27 @@ def checkout_router(store: SessionStore, sender: WebhookSender) -> APIRouter:
             store.expire(session_id)
             sender.send(session_event(session, int(store.clock())))
         if session.status != OPEN:
-            return _session_page(session, f"This checkout is already {session.status}.", 409)
+            return _session_page(
+                session, f"This checkout is already {session.status}.", 409, return_to
+            )
         store.complete(session_id, outcome, "declined on the checkout page")
         sender.send(session_event(session, int(store.clock())))
-        return _session_page(session, _RESULTS[session.status])
+        return _session_page(session, _RESULTS[session.status], return_to=return_to)
 
     @router.get("/{session_id}")
-    async def checkout_page(session_id: str) -> HTMLResponse:
+    async def checkout_page(session_id: str, return_to: ReturnTo = None) -> HTMLResponse:
         try:
             session = store.get(session_id)
         except SimulatorError as exc:
             return _page("Checkout not found", f"<h1>Not found</h1><p>{escape(str(exc))}</p>", 404)
-        return _session_page(session)
+        return _session_page(session, return_to=_return_url(return_to))
 
     @router.post("/{session_id}/pay")
-    async def pay(session_id: str) -> HTMLResponse:
-        return finish(session_id, "success")
+    async def pay(session_id: str, return_to: ReturnTo = None) -> HTMLResponse:
+        return finish(session_id, "success", _return_url(return_to))
 
     @router.post("/{session_id}/fail")
-    async def fail(session_id: str) -> HTMLResponse:
-        return finish(session_id, "failed")
+    async def fail(session_id: str, return_to: ReturnTo = None) -> HTMLResponse:
+        return finish(session_id, "failed", _return_url(return_to))
 
     return router

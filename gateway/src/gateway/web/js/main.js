@@ -1,0 +1,515 @@
+// The storefront's pages, routed by the URL's hash: #/ (what's on), #/show/<id>, #/booking/<id>,
+// #/bookings, #/sign-in, #/check-in. Each page renders into <main> and may return a cleanup
+// function (timers, polls) run when the person leaves it.
+import { api, ApiError, currentUser, loadSession, signIn, signOut } from "./api.js";
+import { clock, countdown, day, dayKey, esc, money, tierName, when } from "./format.js";
+import { SeatMap, seatLabel, STATUS_TEXT } from "./seatmap.js";
+
+const main = document.getElementById("main");
+const live = document.getElementById("live");
+const POLL_MS = 2000;
+let cleanup = null;
+
+const announce = (text) => {
+  live.textContent = "";
+  setTimeout(() => (live.textContent = text), 30);
+};
+const user = () => currentUser();
+const errorText = (error) => (error instanceof ApiError ? error.message : "Something went wrong; try again.");
+
+function page(title, html) {
+  document.title = `${title} · Ticketing`;
+  main.innerHTML = html;
+  const h1 = main.querySelector("h1");
+  if (h1) {
+    h1.tabIndex = -1;
+    h1.focus({ preventScroll: true });
+  }
+}
+
+function paintHeader() {
+  const who = document.getElementById("who");
+  const me = user();
+  document.getElementById("nav-checkin").hidden = !(me && (me.roles.includes("staff") || me.roles.includes("admin")));
+  if (me) {
+    who.innerHTML = `<span>Signed in as <strong>${esc(me.name || "you")}</strong></span> <button type="button" class="link" id="sign-out">Sign out</button>`;
+    document.getElementById("sign-out").onclick = async () => {
+      await signOut();
+      paintHeader();
+      location.hash = "#/";
+    };
+  } else {
+    who.innerHTML = `<a href="#/sign-in?next=${encodeURIComponent(location.hash || "#/")}">Sign in</a>`;
+  }
+}
+
+function needSignIn(title) {
+  page(title, `<h1>${esc(title)}</h1><p>Sign in to see this page.</p>
+    <p><a class="button" href="#/sign-in?next=${encodeURIComponent(location.hash)}">Sign in</a></p>`);
+}
+
+// ---------------------------------------------------------------- sign-in (development)
+function signInPage(params) {
+  const next = params.get("next") || "#/";
+  page("Sign in", `<h1>Sign in</h1>
+    <p>Development sign-in: pick a demo user, or type any name to become a new customer.</p>
+    <div class="choices">
+      <button type="button" data-name="alice">Sign in as alice</button>
+      <button type="button" data-name="bob">Sign in as bob</button>
+      <button type="button" data-name="sam">Sign in as sam (staff)</button>
+    </div>
+    <form id="sign-in-form" class="stack" novalidate>
+      <label for="name">Your name</label>
+      <p class="hint" id="name-hint">Letters, digits, spaces, dots, dashes; up to 40.</p>
+      <p class="error" id="name-error" hidden></p>
+      <input id="name" name="name" autocomplete="username" aria-describedby="name-hint" maxlength="40">
+      <button type="submit">Sign in</button>
+    </form>`);
+  const go = async (name) => {
+    const error = document.getElementById("name-error");
+    try {
+      await signIn(name);
+      paintHeader();
+      location.hash = next;
+    } catch (e) {
+      error.hidden = false;
+      error.textContent = e instanceof ApiError && e.status === 404
+        ? "Development sign-in is switched off here: use your organisation's sign-in."
+        : `Enter a name that starts with a letter. ${errorText(e)}`;
+      document.getElementById("name").focus();
+    }
+  };
+  for (const button of main.querySelectorAll("[data-name]")) button.onclick = () => go(button.dataset.name);
+  document.getElementById("sign-in-form").onsubmit = (event) => {
+    event.preventDefault();
+    go(document.getElementById("name").value.trim());
+  };
+}
+
+// ---------------------------------------------------------------- what's on
+async function allShows(theatreId) {
+  const shows = [];
+  let pageToken = "";
+  for (let i = 0; i < 10; i++) {
+    const query = new URLSearchParams({ bookableOnly: "true", pageSize: "100" });
+    if (theatreId) query.set("theatreId", theatreId);
+    if (pageToken) query.set("pageToken", pageToken);
+    const reply = await api(`/shows?${query}`);
+    shows.push(...reply.shows);
+    pageToken = reply.nextPageToken;
+    if (!pageToken) break;
+  }
+  return shows;
+}
+
+async function whatsOn(params) {
+  const theatreId = params.get("theatre") || "";
+  const [movies, theatres, shows] = await Promise.all([
+    api("/movies?pageSize=100"), api("/theatres?pageSize=100"), allShows(theatreId),
+  ]);
+  const days = [...new Set(shows.map((s) => dayKey(s.startTime)))].sort();
+  const chosen = days.includes(params.get("date")) ? params.get("date") : days[0];
+  const link = (date, theatre) => {
+    const q = new URLSearchParams();
+    if (date) q.set("date", date);
+    if (theatre) q.set("theatre", theatre);
+    return `#/?${q}`;
+  };
+  const onDay = shows.filter((s) => dayKey(s.startTime) === chosen).sort((a, b) => a.startTime.localeCompare(b.startTime));
+  const byMovie = new Map();
+  for (const show of onDay) {
+    if (!byMovie.has(show.movieId)) byMovie.set(show.movieId, []);
+    byMovie.get(show.movieId).push(show);
+  }
+  const movieById = new Map(movies.movies.map((m) => [m.id, m]));
+  const cards = [...byMovie].map(([movieId, list]) => {
+    const movie = movieById.get(movieId) || { title: list[0].movieTitle, genres: [] };
+    return `<li class="card movie"><h2>${esc(movie.title)}</h2>
+      <p class="meta">${esc([movie.rating, movie.language, movie.durationMinutes && `${movie.durationMinutes} min`, ...(movie.genres || [])].filter(Boolean).join(" · "))}</p>
+      ${movie.description ? `<p>${esc(movie.description)}</p>` : ""}
+      <ul class="times" aria-label="Showtimes of ${esc(movie.title)}">${list.map((s) =>
+        `<li><a class="time" href="#/show/${esc(s.id)}" aria-label="${esc(`${movie.title}, ${when(s.startTime)}, ${s.theatreName}, ${s.screenName}`)}"><strong>${esc(clock(s.startTime))}</strong><span>${esc(s.theatreName)} · ${esc(s.screenName)}</span></a></li>`).join("")}</ul></li>`;
+  });
+  page("What's on", `<h1>What's on</h1>
+    <form class="filters" id="filters"><label for="theatre">Theatre</label>
+      <select id="theatre"><option value="">All theatres</option>${theatres.theatres.map((t) =>
+        `<option value="${esc(t.id)}"${t.id === theatreId ? " selected" : ""}>${esc(t.name)}, ${esc(t.city)}</option>`).join("")}</select></form>
+    ${days.length ? `<nav class="days" aria-label="Dates">${days.map((d) =>
+      `<a href="${link(d, theatreId)}"${d === chosen ? ' aria-current="date"' : ""}>${esc(day(`${d}T12:00:00`))}</a>`).join("")}</nav>` : ""}
+    ${cards.length ? `<ul class="movies">${cards.join("")}</ul>` : "<p>No shows are on sale for this choice. Try another theatre.</p>"}`);
+  document.getElementById("theatre").onchange = (event) => {
+    location.hash = link(chosen, event.target.value);
+  };
+}
+
+// ---------------------------------------------------------------- show: the seat map
+async function showPage(showId) {
+  const show = await api(`/shows/${showId}`);
+  const me = user();
+  const mapPath = () => `/seats/shows/${showId}${me ? `?userId=${me.userId}` : ""}`;
+  const [layout, initial] = await Promise.all([api(`/seats/screens/${show.screenId}`), api(mapPath())]);
+  const currency = initial.currency;
+  const prices = show.prices.map((p) => `<li><span class="swatch tier-${p.tier.toLowerCase()}" aria-hidden="true"></span>${esc(tierName(p.tier))} <strong>${esc(money(p.amount, show.currency))}</strong></li>`).join("");
+  page(show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>
+    <dl class="facts"><dt>Theatre</dt><dd>${esc(show.theatreName)}, ${esc(show.city)}</dd>
+      <dt>Screen</dt><dd>${esc(show.screenName)}</dd><dt>Starts</dt><dd>${esc(when(show.startTime))}</dd></dl>
+    <h2>Prices</h2><ul class="legend prices">${prices}</ul>
+    <h2 id="seats-h">Pick your seats</h2>
+    <ul class="legend statuses" aria-label="Seat statuses">
+      <li><span class="key s-available" aria-hidden="true">7</span>Available</li>
+      <li><span class="key s-selected" aria-hidden="true">✓</span>Selected or held by you</li>
+      <li><span class="key s-held" aria-hidden="true">◌</span>Held by someone else</li>
+      <li><span class="key s-booked" aria-hidden="true">✕</span>Sold</li></ul>
+    <p class="hint">Tab into the seats, then use the arrow keys; Enter or Space picks a seat.</p>
+    <div class="map-wrap"><div class="screen" aria-hidden="true">Screen</div>
+      <p class="visually-hidden">The screen is in front of row ${esc(layout.rows[0] ? layout.rows[0].label : "A")}.</p>
+      <div class="map" id="map" role="group" aria-labelledby="seats-h"></div></div>
+    <section class="summary" aria-label="Your seats" id="summary"></section>`);
+  const picked = new Set();
+  let holdExpires = null; // ms
+  let held = new Set();
+  let message = "";
+  let busy = false;
+  const summary = document.getElementById("summary");
+  const map = new SeatMap(document.getElementById("map"), layout, initial, {
+    onToggle(id, seat) {
+      if (!user()) {
+        message = "Sign in to pick seats.";
+        return draw();
+      }
+      if (picked.has(id)) picked.delete(id);
+      else picked.add(id);
+      map.setPicked(id, picked.has(id));
+      message = "";
+      announce(seatLabel(seat, picked.has(id) ? "selected" : seat.status === "held_by_me" ? "not selected" : seat.status, currency));
+      draw();
+    },
+    onBlocked(seat) {
+      message = `Row ${seat.row}, seat ${seat.number} is ${STATUS_TEXT[seat.status]}; pick another.`;
+      draw();
+      announce(message);
+    },
+  });
+  const adopt = (seatMap) => {
+    held = new Set(seatMap.seats.filter((s) => s.status === "held_by_me").map((s) => s.id));
+    const expiries = seatMap.seats.filter((s) => s.status === "held_by_me" && s.holdExpiresAt).map((s) => Date.parse(s.holdExpiresAt));
+    holdExpires = expiries.length ? Math.min(...expiries) : null;
+  };
+  adopt(initial);
+  for (const id of held) {
+    picked.add(id);
+    map.setPicked(id, true);
+  }
+  const seatName = (id) => {
+    const s = map.seats.get(id);
+    return `${s.row}${s.number}`;
+  };
+  const total = (ids) => [...ids].reduce((sum, id) => sum + map.seats.get(id).price, 0);
+  const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
+
+  function draw() {
+    const list = [...picked].sort();
+    const holding = held.size > 0 && same(picked, held);
+    const left = holdExpires ? holdExpires - Date.now() : 0;
+    let actions = "";
+    if (!user()) {
+      actions = `<a class="button" href="#/sign-in?next=${encodeURIComponent(location.hash)}">Sign in to pick seats</a>`;
+    } else if (holding) {
+      actions = `<p class="timer" role="timer">Held for you for <strong id="hold-left">${countdown(left)}</strong></p>
+        <button type="button" id="book" ${busy ? "disabled" : ""}>Book ${held.size} seat${held.size > 1 ? "s" : ""} for ${esc(money(total(held), currency))}</button>
+        <button type="button" class="secondary" id="release" ${busy ? "disabled" : ""}>Release seats</button>`;
+    } else if (list.length) {
+      actions = `<button type="button" id="hold" ${busy ? "disabled" : ""}>Hold ${list.length} seat${list.length > 1 ? "s" : ""}</button>`;
+      if (held.size) actions += ` <button type="button" class="secondary" id="release">Release seats</button>`;
+    } else if (held.size) {
+      actions = `<button type="button" class="secondary" id="release">Release seats</button>`;
+    }
+    summary.innerHTML = `<p>${list.length ? `<strong>${list.length} seat${list.length > 1 ? "s" : ""}:</strong> ${esc(list.map(seatName).join(", "))} · ${esc(money(total(list), currency))}` : "No seats picked yet."}</p>
+      ${message ? `<p class="notice" role="alert">${esc(message)}</p>` : ""}<div class="actions">${actions}</div>`;
+    const on = (id, fn) => {
+      const el = document.getElementById(id);
+      if (el) el.onclick = fn;
+    };
+    on("hold", hold);
+    on("book", book);
+    on("release", release);
+  }
+
+  async function hold() {
+    busy = true;
+    draw();
+    try {
+      const reply = await api("/bookings/hold-seats", { method: "POST", body: { showId, showSeatIds: [...picked] } });
+      const expires = reply.holds.map((h) => Date.parse(h.expiresAt)).filter(Boolean);
+      holdExpires = expires.length ? Math.min(...expires) : Date.now() + reply.expiresIn * 1000;
+      for (const id of held) if (!picked.has(id)) map.setStatus(id, "available");
+      held = new Set(picked);
+      for (const id of held) map.setStatus(id, "held_by_me", new Date(holdExpires).toISOString());
+      message = "";
+      announce(`Held ${held.size} seats for ${countdown(holdExpires - Date.now())} minutes.`);
+    } catch (e) {
+      message = e instanceof ApiError && e.status === 409
+        ? `Someone else just took one of those seats: ${e.message}. Pick another.`
+        : errorText(e);
+      await refresh();
+    }
+    busy = false;
+    draw();
+  }
+
+  async function release() {
+    await api(`/bookings/holds/${user().userId}?showId=${showId}`, { method: "DELETE" }).catch(() => null);
+    for (const id of held) map.setStatus(id, "available");
+    for (const id of picked) map.setPicked(id, false);
+    held = new Set();
+    picked.clear();
+    holdExpires = null;
+    message = "Your seats are released.";
+    draw();
+  }
+
+  async function book() {
+    busy = true;
+    draw();
+    try {
+      const booking = await api("/bookings", { method: "POST", idempotent: true, body: { showId, showSeatIds: [...held] } });
+      location.hash = `#/booking/${booking.id}`;
+    } catch (e) {
+      busy = false;
+      message = errorText(e);
+      draw();
+    }
+  }
+
+  async function refresh() {
+    let fresh;
+    try {
+      fresh = await api(mapPath());
+    } catch {
+      return;
+    }
+    const changed = map.update(fresh);
+    adopt(fresh);
+    const lost = changed.filter(({ seat }) => picked.has(seat.id) && seat.status !== "available" && seat.status !== "held_by_me");
+    for (const { seat } of lost) {
+      picked.delete(seat.id);
+      map.setPicked(seat.id, false);
+    }
+    if (lost.length) {
+      message = `Just taken by someone else: ${lost.map(({ seat }) => `row ${seat.row}, seat ${seat.number}`).join("; ")}. Pick another.`;
+      announce(message);
+    }
+    if (changed.length || lost.length) draw();
+  }
+
+  function tick() {
+    if (!holdExpires) return;
+    const left = holdExpires - Date.now();
+    const el = document.getElementById("hold-left");
+    if (left <= 0) {
+      for (const id of held) {
+        map.setStatus(id, "available");
+        picked.delete(id);
+        map.setPicked(id, false);
+      }
+      held = new Set();
+      holdExpires = null;
+      message = "Your hold ran out and the seats went back on sale. Pick seats again.";
+      announce(message);
+      draw();
+    } else if (el) {
+      el.textContent = countdown(left);
+    }
+  }
+
+  draw();
+  const poll = setInterval(refresh, POLL_MS);
+  const timer = setInterval(tick, 1000);
+  return () => {
+    clearInterval(poll);
+    clearInterval(timer);
+  };
+}
+
+// ---------------------------------------------------------------- a booking
+const STATUS_LABEL = { PENDING: "Waiting for payment", CONFIRMED: "Confirmed", EXPIRED: "Expired", CANCELLED: "Cancelled", REFUNDED: "Refunded" };
+const badge = (status) => `<span class="badge b-${esc(status.toLowerCase())}">${esc(STATUS_LABEL[status] || status)}</span>`;
+
+async function bookingPage(bookingId, params) {
+  if (!user()) return needSignIn("Your booking");
+  let booking = await api(`/bookings/${bookingId}`);
+  let note = params.get("paid") === "1" ? "" : "";
+  let refundPanel = "";
+  let busy = false;
+  const returning = params.has("checkout");
+
+  function draw() {
+    const b = booking;
+    const pending = b.status === "PENDING";
+    const failed = pending && b.payment && b.payment.status === "FAILED";
+    const paying = pending && b.payment && (b.payment.status === "SUCCEEDED" || (returning && b.payment.status === "PENDING"));
+    const seats = b.seats.map((s) => `<li>Row ${esc(s.row)}, seat ${esc(s.number)} · ${esc(tierName(s.tier))} · ${esc(money(s.price, b.currency))}</li>`).join("");
+    let state = "";
+    if (pending) {
+      state = `<p class="timer" role="timer">Pay within <strong id="pay-left">${countdown(Date.parse(b.expiresAt) - Date.now())}</strong> (until ${esc(clock(b.expiresAt))}); then the seats go back on sale.</p>`;
+      if (paying) state += `<p class="notice" role="status">Payment received; confirming your booking…</p>`;
+      if (failed) state += `<p class="notice error" role="alert">Your payment did not go through; no money was taken. You can try again until ${esc(clock(b.expiresAt))}.</p>`;
+      state += `<div class="actions"><button type="button" id="pay" ${busy ? "disabled" : ""}>${failed ? "Try paying again" : "Pay"} ${esc(money(b.totalAmount, b.currency))}</button>
+        <button type="button" class="secondary" id="cancel" ${busy ? "disabled" : ""}>Cancel booking</button></div>`;
+    } else if (b.status === "CONFIRMED") {
+      state = `<p class="notice ok" role="status">Your booking is confirmed. Show this page at the door.</p>
+        <div class="actions"><button type="button" class="secondary" id="refund-quote">Request a refund</button></div>`;
+    } else if (b.status === "EXPIRED") {
+      state = `<p class="notice">This booking expired before it was paid; the seats went back on sale.</p>`;
+    } else if (b.status === "CANCELLED") {
+      state = `<p class="notice">You cancelled this booking; the seats went back on sale.</p>`;
+    } else if (b.status === "REFUNDED") {
+      state = `<p class="notice">Refunded: ${esc(money((b.payment && b.payment.refundedAmount) || 0, b.currency))} of ${esc(money(b.totalAmount, b.currency))} is on its way back to you.</p>`;
+    }
+    page("Your booking", `<h1>Your booking ${badge(b.status)}</h1>
+      <dl class="facts"><dt>Movie</dt><dd>${esc(b.show.movie)}</dd><dt>Theatre</dt><dd>${esc(b.show.theatre)}, ${esc(b.show.city)}</dd>
+        <dt>Screen</dt><dd>${esc(b.show.screen)}</dd><dt>Starts</dt><dd>${esc(when(b.show.startTime))}</dd>
+        <dt>Status</dt><dd id="booking-status">${esc(b.status)}</dd></dl>
+      <h2>Seats</h2><ul class="plain">${seats}</ul>
+      <p class="total">Total <strong>${esc(money(b.totalAmount, b.currency))}</strong></p>
+      ${state}${note ? `<p class="notice" role="alert">${esc(note)}</p>` : ""}${refundPanel}
+      <p><a href="#/bookings">All my bookings</a></p>`);
+    const on = (id, fn) => {
+      const el = document.getElementById(id);
+      if (el) el.onclick = fn;
+    };
+    on("pay", pay);
+    on("cancel", cancel);
+    on("refund-quote", quote);
+    on("refund-confirm", refund);
+    on("refund-keep", () => {
+      refundPanel = "";
+      draw();
+    });
+  }
+
+  async function pay() {
+    busy = true;
+    draw();
+    try {
+      const session = await api("/payments/initiate", { method: "POST", idempotent: true, body: { bookingId } });
+      const back = `${location.origin}/#/booking/${bookingId}?checkout=1`;
+      const url = new URL(session.paymentUrl);
+      url.searchParams.set("return_to", back);
+      location.assign(url.toString());
+    } catch (e) {
+      busy = false;
+      note = errorText(e);
+      draw();
+    }
+  }
+
+  async function cancel() {
+    busy = true;
+    try {
+      booking = await api(`/bookings/${bookingId}/cancel`, { method: "PATCH", body: { reason: "cancelled on the storefront" } });
+      note = "";
+      announce("Booking cancelled.");
+    } catch (e) {
+      note = errorText(e);
+    }
+    busy = false;
+    draw();
+  }
+
+  async function quote() {
+    try {
+      const q = await api(`/payments/refund-quote/${bookingId}`);
+      refundPanel = q.refundable
+        ? `<section class="panel" aria-labelledby="refund-h"><h2 id="refund-h">Refund</h2>
+            <p>You would get <strong>${esc(money(q.amount, q.currency))}</strong> back (${esc(q.percent)} % of ${esc(money(q.paidAmount, q.currency))}): ${esc(q.reason)}.</p>
+            <div class="actions"><button type="button" id="refund-confirm">Refund ${esc(money(q.amount, q.currency))}</button>
+            <button type="button" class="secondary" id="refund-keep">Keep my booking</button></div></section>`
+        : `<section class="panel" aria-labelledby="refund-h"><h2 id="refund-h">Refund</h2>
+            <p class="notice error" role="alert">No refund is possible: ${esc(q.reason)}.</p></section>`;
+    } catch (e) {
+      refundPanel = `<p class="notice error" role="alert">${esc(errorText(e))}</p>`;
+    }
+    draw();
+  }
+
+  async function refund() {
+    try {
+      await api(`/payments/refund/${bookingId}`, { method: "POST", idempotent: true, body: {} });
+      refundPanel = `<p class="notice" role="status">Refund requested; updating your booking…</p>`;
+    } catch (e) {
+      refundPanel = `<p class="notice error" role="alert">${esc(errorText(e))}</p>`;
+    }
+    draw();
+  }
+
+  draw();
+  const poll = setInterval(async () => {
+    if (booking.status !== "PENDING" && !refundPanel.includes("updating")) return;
+    try {
+      const fresh = await api(`/bookings/${bookingId}`);
+      const changed = fresh.status !== booking.status || JSON.stringify(fresh.payment) !== JSON.stringify(booking.payment);
+      booking = fresh;
+      if (changed) {
+        if (fresh.status !== "PENDING" || fresh.status === "REFUNDED") refundPanel = "";
+        announce(`Booking ${STATUS_LABEL[fresh.status] || fresh.status}`);
+        draw();
+      }
+    } catch {
+      /* try again on the next tick */
+    }
+  }, POLL_MS);
+  const timer = setInterval(() => {
+    const el = document.getElementById("pay-left");
+    if (el) el.textContent = countdown(Date.parse(booking.expiresAt) - Date.now());
+  }, 1000);
+  return () => {
+    clearInterval(poll);
+    clearInterval(timer);
+  };
+}
+
+// ---------------------------------------------------------------- my bookings
+async function bookingsPage() {
+  const me = user();
+  if (!me) return needSignIn("My bookings");
+  const reply = await api(`/bookings/user/${me.userId}?pageSize=50`);
+  const rows = reply.bookings.map((b) => `<li class="card"><h2><a href="#/booking/${esc(b.id)}">${esc(b.show ? b.show.movie : "Booking")}</a> ${badge(b.status)}</h2>
+      <p class="meta">${esc(b.show ? `${when(b.show.startTime)} · ${b.show.theatre}, ${b.show.screen}` : "")}</p>
+      <p>${esc(b.seats.map((s) => `${s.row}${s.number}`).join(", "))} · ${esc(money(b.totalAmount, b.currency))}</p></li>`);
+  page("My bookings", `<h1>My bookings</h1>${rows.length ? `<ul class="cards">${rows.join("")}</ul>` : `<p>No bookings yet. <a href="#/">See what's on</a>.</p>`}`);
+}
+
+// ---------------------------------------------------------------- router
+const routes = [
+  [/^#\/?$/, whatsOn],
+  [/^#\/show\/([\w-]+)$/, showPage],
+  [/^#\/booking\/([\w-]+)$/, bookingPage],
+  [/^#\/bookings$/, bookingsPage],
+  [/^#\/sign-in$/, signInPage],
+];
+
+async function route() {
+  if (cleanup) cleanup();
+  cleanup = null;
+  const [path, query] = (location.hash || "#/").split("?");
+  const params = new URLSearchParams(query || "");
+  for (const [pattern, render] of routes) {
+    const match = path.match(pattern);
+    if (!match) continue;
+    try {
+      cleanup = (await (match[1] ? render(match[1], params) : render(params))) || null;
+    } catch (e) {
+      page("Problem", `<h1>Sorry, that did not work</h1><p class="notice error">${esc(errorText(e))}</p><p><a href="#/">Back to what's on</a></p>`);
+    }
+    paintHeader();
+    return;
+  }
+  page("Not found", `<h1>Page not found</h1><p><a href="#/">See what's on</a></p>`);
+}
+
+window.addEventListener("hashchange", route);
+loadSession().catch(() => null).then(() => {
+  paintHeader();
+  route();
+});
