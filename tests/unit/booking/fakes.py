@@ -179,6 +179,7 @@ class FakeInventory:
         self.released: list[str] = []
         self.fail_with: BookingError | None = None
         self.fail_after_reserving: BookingError | None = None
+        self.release_failures: list[BookingError] = []
 
     async def reserve_seats(
         self, *, booking_id: str, user_id: str, show_id: str, seat_ids: Sequence[str]
@@ -195,5 +196,7 @@ class FakeInventory:
         return Reservation(seats, Money(self.PRICE * len(seats), "INR"))
 
     async def release_seats(self, booking_id: str) -> None:
+        if self.release_failures:
+            raise self.release_failures.pop(0)
         self.released.append(booking_id)
         self.reserved.pop(booking_id, None)

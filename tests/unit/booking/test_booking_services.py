@@ -12,6 +12,7 @@ from booking.domain import commands, events
 from booking.domain.errors import (
     BookingNotFound,
     DependencyTimeout,
+    DependencyUnavailable,
     InvalidRequest,
     NotAuthenticated,
     NotBookingOwner,
@@ -22,8 +23,9 @@ from booking.domain.errors import (
     WrongBookingState,
 )
 from booking.domain.values import BookingStatus, Requester
-from booking.service_layer.services import BookingPolicy, Bookings
+from booking.service_layer.services import BookingPolicy, Bookings, ReleaseRetry
 from booking.service_layer.show_cache import CachedCatalog
+from tests.support.wait import eventually
 from tests.unit.booking.fakes import (
     NOW,
     FakeCatalog,
@@ -56,6 +58,7 @@ class World:
             inventory=self.inventory,
             clock=self.clock,
             policy=BookingPolicy(),
+            release_retry=ReleaseRetry(first_seconds=0, longest_seconds=0),
         )
 
     async def create(self, seats: int = 2, user: str = USER, show: str = SHOW) -> str:
@@ -155,6 +158,26 @@ async def test_seats_are_released_when_the_reservation_answer_is_lost(world: Wor
     with pytest.raises(DependencyTimeout):
         await world.create()
     assert world.inventory.reserved == {}
+
+
+async def test_seats_of_an_unstored_booking_are_released_once_inventory_is_back(
+    world: World,
+) -> None:
+    world.inventory.fail_after_reserving = DependencyUnavailable("inventory connection lost")
+    world.inventory.release_failures = [
+        DependencyUnavailable("inventory is down"),
+        DependencyTimeout("inventory did not answer"),
+    ]
+    with pytest.raises(DependencyUnavailable):
+        await world.create()
+    assert len(world.inventory.reserved) == 1  # the lost reservation, not released yet
+
+    async def released() -> bool:
+        return world.inventory.reserved == {}
+
+    await eventually(released, timeout=5, interval=0.001, message="seats released")
+    assert len(world.inventory.released) == 1
+    assert world.store.bookings == {}
 
 
 async def test_get_is_for_the_owner_and_admins(world: World) -> None:

@@ -44,6 +44,15 @@ class BookingPolicy:
     payment_retry_grace: timedelta = timedelta(minutes=5)
 
 
+@dataclass(frozen=True)
+class ReleaseRetry:
+    """Pauses between attempts to release the seats of a booking that was not stored, while
+    inventory does not answer (doubling from ``first`` up to ``longest``)."""
+
+    first_seconds: float = 0.5
+    longest_seconds: float = 10.0
+
+
 async def save(uow: UnitOfWork, booking: Booking) -> None:
     """Write the booking and queue the events it raised, in the unit of work's transaction."""
     await uow.bookings.update(booking)
@@ -67,6 +76,7 @@ class Bookings:
         policy: BookingPolicy,
         new_id: Callable[[], str] = new_booking_id,
         hot_seats: HotSeats | None = None,
+        release_retry: ReleaseRetry = ReleaseRetry(),
     ) -> None:
         self._uow = uow
         self._new_bookings = new_bookings
@@ -77,6 +87,8 @@ class Bookings:
         self._new_id = new_id
         self._hot_seats = hot_seats if hot_seats is not None else HotSeats()
         self._creating: set[asyncio.Task[Booking]] = set()
+        self._release_retry = release_retry
+        self._releasing: set[asyncio.Task[None]] = set()
 
     async def create(self, cmd: commands.CreateBooking, requester: Requester) -> Booking:
         requester.identity()
@@ -144,16 +156,57 @@ class Bookings:
             raise
 
     async def _compensate(self, booking_id: str) -> None:
-        """Release the seats reserved for a booking that was not stored; never mask the cause."""
+        """Release the seats reserved for a booking that was not stored; never mask the cause.
+
+        While inventory is down (the usual reason a reservation failed) the release cannot get
+        through either, and most likely nothing was reserved; but a reservation whose answer was
+        lost may have been made, so the release is retried in the background until inventory
+        answers (ReleaseSeats is idempotent and frees nothing for a booking it never saw),
+        for at most one booking lifetime.
+        """
         if await self._stored(booking_id):
             log.warning("booking.stored_after_all", booking_id=booking_id)
             return
         try:
             await self._inventory.release_seats(booking_id)
+        except (DependencyUnavailable, DependencyTimeout) as exc:
+            log.info(
+                "booking.unstored_seats_release_deferred",
+                booking_id=booking_id,
+                reason=type(exc).__name__,
+            )
+            task = asyncio.create_task(self._release_until_inventory_answers(booking_id))
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
         except Exception:
             log.exception("booking.unstored_seats_release_failed", booking_id=booking_id)
         else:
             log.info("booking.unstored_seats_released", booking_id=booking_id)
+
+    async def _release_until_inventory_answers(self, booking_id: str) -> None:
+        give_up_at = self._clock.now() + self._policy.expires_in
+        pause = self._release_retry.first_seconds
+        attempts = 1
+        while self._clock.now() < give_up_at:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self._release_retry.longest_seconds)
+            attempts += 1
+            try:
+                await self._inventory.release_seats(booking_id)
+            except (DependencyUnavailable, DependencyTimeout):
+                continue
+            except Exception:
+                log.exception("booking.unstored_seats_release_failed", booking_id=booking_id)
+                return
+            log.info("booking.unstored_seats_released", booking_id=booking_id, attempts=attempts)
+            return
+        log.error(
+            "booking.unstored_seats_release_abandoned",
+            booking_id=booking_id,
+            attempts=attempts,
+            hint="inventory was unreachable for a whole booking lifetime; seats reserved for "
+            "this booking id, if any, stay RESERVED until released by hand",
+        )
 
     async def _stored(self, booking_id: str) -> bool:
         """Whether a commit whose outcome is unknown did happen; unknown counts as not stored."""
