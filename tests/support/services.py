@@ -37,7 +37,7 @@ def booking_config(
         "metrics_port": 0,
         "catalog_addr": catalog_addr,
         "inventory_addr": inventory_addr,
-        "outbox_poll_seconds": 0.05,
+        "outbox_poll_interval_seconds": 0.05,
         "expiry_sweep_seconds": 0.5,
         "db_pool_size": 5,
     }

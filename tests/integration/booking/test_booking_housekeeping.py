@@ -11,12 +11,12 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking.adapters.clock import SystemClock
 from booking.adapters.unit_of_work import SqlUnitOfWork
 from booking.bootstrap import App
 from booking.domain.commands import CancelBooking
 from booking.domain.values import Requester
 from booking.service_layer import housekeeping
+from svckit.clock import SystemClock
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
     as_user,

@@ -25,7 +25,7 @@ def test_defaults_match_the_product_rules() -> None:
     assert config.expiry_sweep_seconds == 5
     assert config.archival_time == "03:00"
     assert config.archive_after_days == 30
-    assert config.grpc_port == 50053
+    assert config.grpc_port == 7053
 
 
 def test_durations_accept_fractions_so_tests_can_expire_things_fast() -> None:

@@ -111,3 +111,8 @@ def test_keyword_construction_reads_no_environment_and_the_object_is_frozen(
     assert probe.grpc_port == 7052
     with pytest.raises(ValidationError):
         probe.grpc_port = 1  # type: ignore[misc]
+
+
+def test_a_misspelt_keyword_is_an_error_not_a_silent_default() -> None:
+    with pytest.raises(ValidationError, match="grpc_prot"):
+        Probe(secrets=("s",), grpc_prot=0)  # type: ignore[call-arg]

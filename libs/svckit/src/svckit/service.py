@@ -84,9 +84,9 @@ class ServiceProcess:
             raise ValueError(f"{self.name} already has a background task named {name!r}")
         self._loops[name] = loop
 
-    def add_closer(self, close: Callable[[], Awaitable[Any]]) -> None:
-        """Await ``close`` at stop; closers run in reverse order of registration."""
-        self._closers.append(close)
+    def add_closer(self, *closers: Callable[[], Awaitable[Any]]) -> None:
+        """Await each at stop; closers run in reverse order of registration (the last first)."""
+        self._closers.extend(closers)
 
     @property
     def task_names(self) -> list[str]:

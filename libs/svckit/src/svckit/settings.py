@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         frozen=True,
         case_sensitive=True,
         populate_by_name=True,
-        extra="ignore",
+        extra="forbid",  # a misspelt keyword is an error, not a silent default
         allow_inf_nan=False,
     )
 

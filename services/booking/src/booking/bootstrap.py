@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-
-import grpc
 
 from booking.adapters.catalog_client import GrpcCatalogClient
-from booking.adapters.clock import SystemClock
 from booking.adapters.inventory_client import GrpcInventoryClient
 from booking.adapters.new_bookings import PgNewBookings
-from booking.adapters.tables import SCHEMA
 from booking.adapters.unit_of_work import SqlUnitOfWork
-from booking.config import Config
+from booking.config import SERVICE, Config
 from booking.entrypoints import consumers
 from booking.entrypoints.errors import ERROR_TABLE
-from booking.entrypoints.grpc_servicer import SERVICE_NAME, BookingServicer
+from booking.entrypoints.grpc_servicer import BookingServicer
 from booking.entrypoints.jobs import archival_job, expiry_job
 from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.payment_events import PaymentEvents
@@ -28,72 +19,23 @@ from booking.service_layer.ports import UnitOfWork
 from booking.service_layer.services import BookingPolicy, Bookings
 from booking.service_layer.show_cache import CachedCatalog
 from svckit.amqp import AmqpConnection
+from svckit.clock import SystemClock
 from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
 from svckit.grpc_client import create_channel
-from svckit.grpc_server import create_server, serve_until_signal
-from svckit.jobs import DailyJob, PeriodicJob
-from svckit.logging import get_logger
+from svckit.grpc_server import create_server
 from svckit.outbox import OutboxRelay
 from svckit.pg import create_pool
+from svckit.service import ServiceProcess
 from ticketing.booking.v1 import booking_pb2_grpc
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.inventory.v1 import inventory_pb2
 
-log = get_logger(__name__)
 
+class App(ServiceProcess):
+    """Booking's process; ``bookings`` are its use cases (tests call them directly)."""
 
-@dataclass
-class App:
-    """The booking service, wired: `start()`/`stop()` for tests, `serve()` for the process."""
-
-    port: int
     bookings: Bookings
-    server: grpc.aio.Server
-    amqp: AmqpConnection
-    relay: OutboxRelay
-    consumer: IdempotentConsumer
-    expiry: PeriodicJob
-    archival: DailyJob
-    _close: Callable[[], Awaitable[None]]
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _stopped: bool = False
-
-    async def start(self) -> None:
-        await self.amqp.connect()
-        await self.server.start()
-        await self.consumer.start()
-        for name, loop in self._loops().items():
-            self._tasks.append(asyncio.create_task(loop(), name=name))
-
-    async def stop(self, grace: float = 2.0) -> None:
-        """Stop taking calls and messages, finish what is in flight, close connections."""
-        if self._stopped:
-            return
-        self._stopped = True
-        await self.server.stop(grace)
-        await self.consumer.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        await self._close()
-
-    async def serve(self) -> None:
-        """Run until SIGTERM/SIGINT; a crashed background loop ends the process."""
-        await self.amqp.connect()
-        await serve_until_signal(
-            self.server,
-            background=[self.consumer.run, *self._loops().values()],
-            on_stop=self._close,
-        )
-
-    def _loops(self) -> dict[str, Callable[[], Coroutine[Any, Any, None]]]:
-        return {
-            "booking.outbox-relay": self.relay.run,
-            "booking.expiry": self.expiry.run_forever,
-            "booking.archival": self.archival.run_forever,
-        }
 
 
 async def create_app(config: Config) -> App:
@@ -101,7 +43,7 @@ async def create_app(config: Config) -> App:
         config.database_url,
         pool_size=config.db_pool_size,
         lock_timeout_ms=config.db_lock_timeout_ms,
-        application_name="booking",
+        application_name=SERVICE.name,
     )
     # New bookings, the hot write, go through psycopg's own pool (svckit.pg); everything else
     # (reads, state changes with their outbox events, consumers, jobs) through the engine.
@@ -109,10 +51,9 @@ async def create_app(config: Config) -> App:
         config.database_url,
         size=config.db_pool_size,
         lock_timeout_ms=config.db_lock_timeout_ms,
-        application_name="booking-writes",
+        application_name=f"{SERVICE.name}-writes",
     )
-    await pool.open()
-    amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="booking")
+    amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name=SERVICE.name)
     catalog_channel = create_channel(
         config.catalog_addr, services=[catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"]]
     )
@@ -156,56 +97,50 @@ async def create_app(config: Config) -> App:
             (
                 booking_pb2_grpc.add_BookingServiceServicer_to_server,
                 BookingServicer(bookings),
-                SERVICE_NAME,
+                SERVICE.grpc_service,
             )
         ],
         error_table=ERROR_TABLE,
         port=config.grpc_port,
-        service_name="booking",
+        service_name=SERVICE.name,
     )
-    consumer = IdempotentConsumer(
-        consumers.QUEUE,
+
+    app = App(SERVICE.name, server, port)
+    app.bookings = bookings
+    app.on_start(pool.open)
+    app.on_start(amqp.connect)
+    app.add_closer(engine.dispose, pool.close, amqp.close)
+    app.add_closer(catalog_channel.close, inventory_channel.close)
+    app.add_consumer(
+        IdempotentConsumer(
+            consumers.QUEUE,
+            engine,
+            SERVICE.schema,
+            amqp,
+            consumers.QUEUE,
+            consumers.EXCHANGE,
+            consumers.ROUTING_KEYS,
+            consumers.PaymentEventsHandler(
+                PaymentEvents(clock=clock, policy=policy, hot_seats=hot_seats)
+            ),
+            concurrency=config.consumer_concurrency,
+        )
+    )
+    relay = OutboxRelay(
+        engine, SERVICE.schema, amqp, poll_interval=config.outbox_poll_interval_seconds
+    )
+    app.add_task(f"{SERVICE.name}.outbox-relay", relay.run)
+    expiry = expiry_job(
         engine,
-        SCHEMA,
-        amqp,
-        consumers.QUEUE,
-        consumers.EXCHANGE,
-        consumers.ROUTING_KEYS,
-        consumers.PaymentEventsHandler(
-            PaymentEvents(clock=clock, policy=policy, hot_seats=hot_seats)
-        ),
-        concurrency=config.consumer_concurrency,
+        uow,
+        clock,
+        every_seconds=config.expiry_sweep_seconds,
+        batch_size=config.expiry_batch_size,
+        hot_seats=hot_seats,
     )
-
-    async def close() -> None:
-        for channel in (catalog_channel, inventory_channel):
-            with contextlib.suppress(Exception):
-                await channel.close()
-        await amqp.close()
-        await pool.close()
-        await engine.dispose()
-
-    return App(
-        port=port,
-        bookings=bookings,
-        server=server,
-        amqp=amqp,
-        relay=OutboxRelay(engine, SCHEMA, amqp, poll_interval=config.outbox_poll_seconds),
-        consumer=consumer,
-        expiry=expiry_job(
-            engine,
-            uow,
-            clock,
-            every_seconds=config.expiry_sweep_seconds,
-            batch_size=config.expiry_batch_size,
-            hot_seats=hot_seats,
-        ),
-        archival=archival_job(
-            engine,
-            uow,
-            clock,
-            at=config.archival_time,
-            after_days=config.archive_after_days,
-        ),
-        _close=close,
+    archival = archival_job(
+        engine, uow, clock, at=config.archival_time, after_days=config.archive_after_days
     )
+    for job in (expiry, archival):
+        app.add_task(job.name, job.run_forever)
+    return app

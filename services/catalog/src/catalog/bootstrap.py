@@ -58,8 +58,7 @@ async def create_app(config: Config) -> App:
 
     app = App(SERVICE.name, server, port)
     app.catalog = catalog
-    app.add_closer(engine.dispose)
-    app.add_closer(channel.close)
+    app.add_closer(engine.dispose, channel.close)
     opener = show_opener_job(catalog, engine, config.show_open_retry_interval_seconds)
     app.add_task(opener.name, opener.run_forever)
     return app

@@ -72,8 +72,7 @@ async def create_app(config: Config) -> App:
     app = App(SERVICE.name, server, port)
     app.seats = seats
     app.on_start(pool.open)
-    app.add_closer(engine.dispose)
-    app.add_closer(pool.close)
+    app.add_closer(engine.dispose, pool.close)
     if config.consume_events:
         amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name=SERVICE.name)
         app.on_start(amqp.connect)

@@ -12,8 +12,6 @@ from svckit.identity import caller_from_context
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.common.v1 import common_pb2
 
-SERVICE_NAME = "ticketing.booking.v1.BookingService"
-
 
 def requester(context: Any) -> Requester:
     caller = caller_from_context(context)

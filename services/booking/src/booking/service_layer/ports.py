@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from booking.domain.events import Event
 from booking.domain.model import Booking
 from booking.domain.values import BookedSeat, Money, ShowSnapshot
+from svckit.clock import Clock as Clock  # the port use cases take; re-exported
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,6 @@ class InventoryClient(Protocol):
     async def release_seats(self, booking_id: str) -> None:
         """Idempotent; releases whatever the booking holds (nothing if it never reserved)."""
         ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 class NewBookings(Protocol):
