@@ -6,7 +6,13 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 
-from svckit.errors import ErrorTable, error_reason, lookup_status, status_for_exception
+from svckit.errors import (
+    ErrorTable,
+    StatusWithInfo,
+    error_reason,
+    lookup_status,
+    status_for_exception,
+)
 from svckit.grpc_interceptors import split_method
 
 pytestmark = pytest.mark.unit
@@ -68,3 +74,25 @@ def test_split_method() -> None:
         "ticketing.booking.v1.BookingService",
         "CreateBooking",
     )
+
+
+class SeatsGone(Exception):
+    def __init__(self, seat_ids: list[str]) -> None:
+        super().__init__("seats gone")
+        self.seat_ids = seat_ids
+
+
+def test_an_entry_with_info_writes_the_contracts_reason_and_metadata() -> None:
+    table: ErrorTable = {
+        SeatsGone: StatusWithInfo(
+            grpc.StatusCode.ALREADY_EXISTS,
+            lambda exc: ("SEATS_GONE", {"seat_ids": ",".join(exc.seat_ids)}),
+        )
+    }
+    assert lookup_status(SeatsGone(["s1"]), table) is grpc.StatusCode.ALREADY_EXISTS
+    status = status_for_exception(SeatsGone(["s1", "s2"]), table)
+    assert status is not None
+    ((_, value),) = status.trailing_metadata
+    info = error_details_pb2.ErrorInfo()
+    assert status_pb2.Status.FromString(value).details[0].Unpack(info)
+    assert (info.reason, dict(info.metadata)) == ("SEATS_GONE", {"seat_ids": "s1,s2"})

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from booking.adapters.upstream_errors import translate
-from booking.domain.errors import InvalidRequest, ShowNotFound
+from booking.adapters.upstream_errors import CATALOG_ERRORS
 from booking.domain.values import ShowSnapshot
 from booking.service_layer.ports import CatalogShow
 from svckit.proto_values import from_timestamp
@@ -18,16 +17,9 @@ class GrpcCatalogClient:
         self._deadline = deadline_seconds
 
     async def get_show(self, show_id: str) -> CatalogShow:
-        try:
-            show = await self._stub.GetShow(
-                catalog_pb2.GetShowRequest(show_id=show_id), timeout=self._deadline
-            )
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:
-                raise ShowNotFound(show_id) from error
-            if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
-                raise InvalidRequest("show_id", error.details() or "bad show_id") from error
-            raise translate(error, upstream="catalog") from error
+        request = catalog_pb2.GetShowRequest(show_id=show_id)
+        with CATALOG_ERRORS.translated(request):
+            show = await self._stub.GetShow(request, timeout=self._deadline)
         snapshot = ShowSnapshot(
             show_id=show.id,
             movie_id=show.movie_id,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import grpc
 
-from booking.adapters.upstream_errors import translate
+from booking.adapters.upstream_errors import INVENTORY_ERRORS
 from booking.domain.values import BookedSeat, Money
 from booking.service_layer.ports import Reservation
 from svckit.identity import Caller, caller_metadata
@@ -31,14 +31,12 @@ class GrpcInventoryClient:
         request = inventory_pb2.ReserveSeatsRequest(
             booking_id=booking_id, user_id=user_id, show_id=show_id, seat_ids=list(seat_ids)
         )
-        try:
+        with INVENTORY_ERRORS.translated(request):
             reply = await self._stub.ReserveSeats(
                 request,
                 timeout=self._deadline,
                 metadata=caller_metadata(Caller(user_id=user_id)),
             )
-        except grpc.aio.AioRpcError as error:
-            raise translate(error, upstream="inventory") from error
         seats = [
             BookedSeat(
                 seat_id=seat.seat_id,
@@ -52,11 +50,10 @@ class GrpcInventoryClient:
         return Reservation(seats, from_money(reply.total, Money))
 
     async def release_seats(self, booking_id: str) -> None:
-        try:
+        request = inventory_pb2.ReleaseSeatsRequest(booking_id=booking_id)
+        with INVENTORY_ERRORS.translated(request):
             await self._stub.ReleaseSeats(
-                inventory_pb2.ReleaseSeatsRequest(booking_id=booking_id),
+                request,
                 timeout=self._deadline,
                 metadata=caller_metadata(Caller(user_id=None)),
             )
-        except grpc.aio.AioRpcError as error:
-            raise translate(error, upstream="inventory") from error

@@ -4,6 +4,8 @@ What inventory refuses (seats taken, a lock timeout, unknown seats, a bad argume
 the caller's business: the error goes back with inventory's status code, message and ErrorInfo.
 An upstream that is down or slow becomes UNAVAILABLE / DEADLINE_EXCEEDED. Anything else (e.g.
 PERMISSION_DENIED between services) is our bug and stays an unmapped error → INTERNAL.
+
+Catalog is asked only for a show by id, so its NOT_FOUND and INVALID_ARGUMENT name that show.
 """
 
 from __future__ import annotations
@@ -19,32 +21,53 @@ from booking.domain.errors import (
     NotFound,
     RuleViolated,
     SeatsTaken,
+    ShowNotFound,
 )
-from svckit.errors import error_info_from_rpc_error
+from svckit.errors import ErrorFactory, FailedCall, UpstreamErrors, UpstreamTable
 
-_RELAYED: dict[grpc.StatusCode, type[BookingError]] = {
-    grpc.StatusCode.ALREADY_EXISTS: SeatsTaken,
-    grpc.StatusCode.ABORTED: Conflict,
-    grpc.StatusCode.NOT_FOUND: NotFound,
-    grpc.StatusCode.FAILED_PRECONDITION: RuleViolated,
+
+def _message(call: FailedCall) -> str:
+    return call.message or f"{call.upstream} refused the request"
+
+
+def _relayed(error: type[BookingError]) -> ErrorFactory:
+    """The upstream's refusal as ``error``, keeping its message, reason and details."""
+    return lambda call: error(_message(call), reason=call.reason, details=call.metadata)
+
+
+def _invalid(call: FailedCall) -> Exception:
+    field = call.metadata.get("field", "")
+    return InvalidRequest(field, _message(call), reason=call.reason, details=call.metadata)
+
+
+def _unavailable(call: FailedCall) -> Exception:
+    return DependencyUnavailable(f"{call.upstream} is unavailable: {_message(call)}")
+
+
+def _timed_out(call: FailedCall) -> Exception:
+    return DependencyTimeout(f"{call.upstream} did not answer in time")
+
+
+RELAYED: UpstreamTable = {
+    grpc.StatusCode.ALREADY_EXISTS: _relayed(SeatsTaken),
+    grpc.StatusCode.ABORTED: _relayed(Conflict),
+    grpc.StatusCode.NOT_FOUND: _relayed(NotFound),
+    grpc.StatusCode.FAILED_PRECONDITION: _relayed(RuleViolated),
+    grpc.StatusCode.INVALID_ARGUMENT: _invalid,
+    grpc.StatusCode.UNAVAILABLE: _unavailable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: _unavailable,
+    grpc.StatusCode.DEADLINE_EXCEEDED: _timed_out,
 }
 
+INVENTORY_ERRORS = UpstreamErrors("inventory", RELAYED)
 
-def translate(error: grpc.aio.AioRpcError, *, upstream: str) -> Exception:
-    """The exception to raise in place of `error` (the error itself when not ours to map)."""
-    code = error.code()
-    message = error.details() or f"{upstream} refused the request"
-    info = error_info_from_rpc_error(error)
-    reason = info.reason if info is not None and info.reason else None
-    details = dict(info.metadata) if info is not None else {}
-    relayed = _RELAYED.get(code)
-    if relayed is not None:
-        return relayed(message, reason=reason, details=details)
-    if code == grpc.StatusCode.INVALID_ARGUMENT:
-        return InvalidRequest(details.get("field", ""), message, reason=reason, details=details)
-    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED):
-        return DependencyUnavailable(f"{upstream} is unavailable: {message}")
-    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DependencyTimeout(f"{upstream} did not answer in time")
-    unmapped: Exception = error
-    return unmapped
+CATALOG_ERRORS = UpstreamErrors(
+    "catalog",
+    {
+        **RELAYED,
+        grpc.StatusCode.NOT_FOUND: lambda call: ShowNotFound(call.request.show_id),
+        grpc.StatusCode.INVALID_ARGUMENT: lambda call: InvalidRequest(
+            "show_id", call.message or "bad show_id"
+        ),
+    },
+)

@@ -20,6 +20,7 @@ from tenacity import (
 
 from catalog.domain.model import PricedSeat, Show, Tier
 from catalog.service_layer.ports import InventoryUnavailable
+from svckit.errors import UpstreamErrors
 from svckit.proto_values import to_timestamp
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -30,6 +31,15 @@ TIER_TO_PROTO = {
     Tier.PREMIUM: common_pb2.SEAT_TIER_PREMIUM,
     Tier.VIP: common_pb2.SEAT_TIER_VIP,
 }
+
+# Whatever still fails after the retries leaves the show unbookable until the opener's next try.
+INVENTORY_ERRORS = UpstreamErrors(
+    "inventory",
+    {},
+    otherwise=lambda call: InventoryUnavailable(
+        f"inventory.OpenShow failed: {call.code.name} {call.message}"
+    ),
+)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -72,11 +82,7 @@ class GrpcInventoryGateway:
             retry=retry_if_exception(_transient),
             reraise=True,
         )
-        try:
+        with INVENTORY_ERRORS.translated(request):
             async for attempt in retrying:
                 with attempt:
                     await self._stub.OpenShow(request, timeout=self._deadline)
-        except grpc.aio.AioRpcError as exc:
-            raise InventoryUnavailable(
-                f"inventory.OpenShow failed: {exc.code().name} {exc.details()}"
-            ) from exc

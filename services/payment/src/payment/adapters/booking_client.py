@@ -13,6 +13,7 @@ from payment.domain.errors import (
     NotOwner,
 )
 from payment.domain.values import BookingStatus, BookingView, Money, Requester
+from svckit.errors import FailedCall, UpstreamErrors
 from svckit.grpc_client import DEFAULT_DEADLINE_S
 from svckit.identity import Caller, caller_metadata
 from svckit.proto_values import from_timestamp
@@ -29,6 +30,37 @@ _STATUSES = {
 BOOKING_STATUS_TO_PROTO = {status: code for code, status in _STATUSES.items()}
 
 
+def _booking_id(call: FailedCall) -> str:
+    booking_id: str = call.request.booking_id
+    return booking_id
+
+
+BOOKING_ERRORS = UpstreamErrors(
+    "booking",
+    {
+        grpc.StatusCode.NOT_FOUND: lambda call: BookingNotFound(_booking_id(call)),
+        grpc.StatusCode.PERMISSION_DENIED: lambda call: NotOwner(
+            call.message or f"booking {_booking_id(call)} belongs to another user"
+        ),
+        grpc.StatusCode.UNAUTHENTICATED: lambda call: NotAuthenticated(
+            call.message or "the call carries no caller identity"
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT: lambda call: InvalidRequest(
+            "booking_id", call.message or f"invalid booking id {_booking_id(call)!r}"
+        ),
+        grpc.StatusCode.DEADLINE_EXCEEDED: lambda call: DependencyTimeout(
+            "the booking service did not answer in time"
+        ),
+        grpc.StatusCode.UNAVAILABLE: lambda call: DependencyUnavailable(
+            "the booking service is unavailable"
+        ),
+    },
+    otherwise=lambda call: RuntimeError(
+        f"booking GetBooking failed: {call.code.name} {call.message}"
+    ),
+)
+
+
 class GrpcBookingDirectory:
     def __init__(self, channel: grpc.aio.Channel, *, deadline: float = DEFAULT_DEADLINE_S) -> None:
         self._stub = booking_pb2_grpc.BookingServiceStub(channel)
@@ -36,14 +68,11 @@ class GrpcBookingDirectory:
 
     async def get_booking(self, booking_id: str, requester: Requester) -> BookingView:
         metadata = caller_metadata(Caller(user_id=requester.user_id, roles=requester.roles))
-        try:
+        request = booking_pb2.GetBookingRequest(booking_id=booking_id)
+        with BOOKING_ERRORS.translated(request):
             booking = await self._stub.GetBooking(
-                booking_pb2.GetBookingRequest(booking_id=booking_id),
-                metadata=metadata,
-                timeout=self._deadline,
+                request, metadata=metadata, timeout=self._deadline
             )
-        except grpc.aio.AioRpcError as exc:
-            raise _translate(exc, booking_id) from exc
         status = _STATUSES.get(booking.status)
         if status is None:
             raise DependencyUnavailable(f"booking {booking_id} has an unknown status")
@@ -55,21 +84,3 @@ class GrpcBookingDirectory:
             expires_at=from_timestamp(booking.expires_at),
             show_starts_at=from_timestamp(booking.show.start_time),
         )
-
-
-def _translate(exc: grpc.aio.AioRpcError, booking_id: str) -> Exception:
-    code: grpc.StatusCode = exc.code()
-    details: str = exc.details() or ""
-    if code is grpc.StatusCode.NOT_FOUND:
-        return BookingNotFound(booking_id)
-    if code is grpc.StatusCode.PERMISSION_DENIED:
-        return NotOwner(details or f"booking {booking_id} belongs to another user")
-    if code is grpc.StatusCode.UNAUTHENTICATED:
-        return NotAuthenticated(details or "the call carries no caller identity")
-    if code is grpc.StatusCode.INVALID_ARGUMENT:
-        return InvalidRequest("booking_id", details or f"invalid booking id {booking_id!r}")
-    if code is grpc.StatusCode.DEADLINE_EXCEEDED:
-        return DependencyTimeout("the booking service did not answer in time")
-    if code is grpc.StatusCode.UNAVAILABLE:
-        return DependencyUnavailable("the booking service is unavailable")
-    return RuntimeError(f"booking GetBooking failed: {code.name} {details}")
