@@ -8,12 +8,15 @@ value types those messages share are converted here, once:
   going in is taken as UTC, as ``Timestamp.FromDatetime`` does;
 * ``ticketing.common.v1.Money`` is an integer amount in the currency's minor unit and an ISO 4217
   code; any value with ``amount_minor`` and ``currency`` (each service has its own ``Money``)
-  converts to it.
+  converts to it;
+* a contract message of string fields that describes the metadata keys of a
+  ``google.rpc.ErrorInfo`` (inventory's ``SeatsUnavailableMetadata``) converts to and from that
+  metadata, so both sides spell the keys by the generated field names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
@@ -24,8 +27,10 @@ from ticketing.common.v1 import common_pb2
 
 __all__ = [
     "AmountInMinorUnits",
+    "from_metadata",
     "from_money",
     "from_timestamp",
+    "metadata_of",
     "optional_timestamp",
     "timestamp_field",
     "to_money",
@@ -33,6 +38,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Message)
 
 
 class AmountInMinorUnits(Protocol):
@@ -78,3 +84,14 @@ def to_money(value: AmountInMinorUnits) -> common_pb2.Money:
 def from_money(message: common_pb2.Money, make: Callable[[int, str], T]) -> T:
     """A service's money value, ``make(amount_minor, currency)``, from the common message."""
     return make(message.amount_minor, message.currency)
+
+
+def metadata_of(message: Message) -> dict[str, str]:
+    """Every field of ``message`` under its name, empty ones included (ErrorInfo metadata)."""
+    return {field.name: str(getattr(message, field.name)) for field in message.DESCRIPTOR.fields}
+
+
+def from_metadata(metadata: Mapping[str, str], message_type: type[M]) -> M:
+    """A ``message_type`` whose fields are read from the metadata keys of their names."""
+    names = message_type.DESCRIPTOR.fields_by_name
+    return message_type(**{key: value for key, value in metadata.items() if key in names})

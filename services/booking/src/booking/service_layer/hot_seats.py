@@ -30,16 +30,17 @@ from contextlib import asynccontextmanager
 from booking.domain.errors import SeatsTaken
 from booking.domain.model import Booking
 from booking.domain.values import BookingStatus
+from svckit.proto_values import from_metadata, metadata_of
+from ticketing.inventory.v1 import inventory_pb2
 
 __all__ = ["Attempt", "HotSeats"]
 
 DEFAULT_TTL_SECONDS = 1.0
 MAX_REMEMBERED = 100_000
 
-# The detail keys of inventory's SEATS_UNAVAILABLE refusal that name the booked seats.
-BOOKED_SEAT_IDS = "booked_seat_ids"
-BOOKED_SEATS = "booked_seats"
-REASON = "SEATS_UNAVAILABLE"
+# Inventory's refusal of seats, as its proto contract spells it (reason and metadata keys).
+REASON = inventory_pb2.ErrorReason.Name(inventory_pb2.SEATS_UNAVAILABLE)
+Refusal = inventory_pb2.SeatsUnavailableMetadata
 
 SeatKey = tuple[str, str]  # (show id, seat id)
 
@@ -129,8 +130,9 @@ class HotSeats:
         """Remember the seats inventory refused as booked (never the held ones)."""
         if refused.reason != REASON:
             return
-        ids = [s for s in refused.details.get(BOOKED_SEAT_IDS, "").split(",") if s]
-        labels = refused.details.get(BOOKED_SEATS, "").split(",")
+        refusal = from_metadata(refused.details, Refusal)
+        ids = [s for s in refusal.booked_seat_ids.split(",") if s]
+        labels = refusal.booked_seats.split(",")
         if ids and len(labels) == len(ids):
             self.remember(show_id, dict(zip(ids, labels, strict=True)))
 
@@ -159,5 +161,7 @@ def seats_booked(booked: Sequence[tuple[str, str]]) -> SeatsTaken:
     return SeatsTaken(
         f"{subject} already booked",
         reason=REASON,
-        details={"seat_ids": ids, "seats": names, BOOKED_SEAT_IDS: ids, BOOKED_SEATS: names},
+        details=metadata_of(
+            Refusal(seat_ids=ids, seats=names, booked_seat_ids=ids, booked_seats=names)
+        ),
     )

@@ -7,7 +7,8 @@
     ├── NotFound                                                               (NOT_FOUND)
     │   ├── ShowNotFound
     │   └── SeatsNotFound
-    ├── SeatsUnavailable          held or booked by someone else; names seats  (ALREADY_EXISTS)
+    ├── SeatsUnavailable          held or booked by someone else; names seats  (ALREADY_EXISTS,
+    │                             reason and metadata as inventory.proto's SEATS_UNAVAILABLE)
     ├── SeatsBusy                 a row lock was not granted in time           (ABORTED)
     ├── ShowAlreadyStarted        holds and reservations end at show start     (FAILED_PRECONDITION)
     └── ConcurrentUpdate          deadlock/serialization failure; retried, never surfaces
@@ -83,9 +84,11 @@ class SeatsNotFound(NotFound):
 
 
 class SeatsUnavailable(InventoryError):
-    """Some requested seats are held by another user or booked; the request changed nothing."""
+    """Some requested seats are held by another user or booked; the request changed nothing.
 
-    default_reason = "SEATS_UNAVAILABLE"
+    Its ErrorInfo is part of the proto contract, so the gRPC boundary writes it
+    (``entrypoints.errors``) from the seats named here.
+    """
 
     def __init__(
         self, *, held: Sequence[tuple[str, str]], booked: Sequence[tuple[str, str]]
@@ -97,18 +100,12 @@ class SeatsUnavailable(InventoryError):
         if held:
             parts.append(f"{_seats(held)} held by another user")
         taken = [*booked, *held]
-        super().__init__(
-            "; ".join(parts),
-            details={
-                "seat_ids": ",".join(seat_id for seat_id, _ in taken),
-                "seats": ",".join(label for _, label in taken),
-                # Booked seats stay taken whoever asks; callers may remember them for a moment.
-                "booked_seat_ids": ",".join(seat_id for seat_id, _ in booked),
-                "booked_seats": ",".join(label for _, label in booked),
-            },
-        )
+        super().__init__("; ".join(parts))
         self.seat_ids = [seat_id for seat_id, _ in taken]
         self.labels = [label for _, label in taken]
+        # Booked seats stay taken whoever asks; callers may remember them for a moment.
+        self.booked_seat_ids = [seat_id for seat_id, _ in booked]
+        self.booked_labels = [label for _, label in booked]
 
 
 def _seats(pairs: Sequence[tuple[str, str]]) -> str:

@@ -1,4 +1,8 @@
-"""Inventory's domain errors → gRPC status codes (svckit's interceptor applies the table)."""
+"""Inventory's domain errors → gRPC status codes (svckit's interceptor applies the table).
+
+A refusal of seats carries the reason and metadata keys inventory.proto defines for it, which
+callers (booking's hot seats, the gateway) read by the same generated names.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,28 @@ from inventory.domain.errors import (
     SeatsUnavailable,
     ShowAlreadyStarted,
 )
-from svckit.errors import ErrorTable
+from svckit.errors import ErrorTable, StatusWithInfo
+from svckit.proto_values import metadata_of
+from ticketing.inventory.v1 import inventory_pb2
+
+SEATS_UNAVAILABLE = inventory_pb2.ErrorReason.Name(inventory_pb2.SEATS_UNAVAILABLE)
+
+
+def seats_unavailable_info(exc: SeatsUnavailable) -> tuple[str, dict[str, str]]:
+    return SEATS_UNAVAILABLE, metadata_of(
+        inventory_pb2.SeatsUnavailableMetadata(
+            seat_ids=",".join(exc.seat_ids),
+            seats=",".join(exc.labels),
+            booked_seat_ids=",".join(exc.booked_seat_ids),
+            booked_seats=",".join(exc.booked_labels),
+        )
+    )
+
 
 ERROR_TABLE: ErrorTable = {
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,
-    SeatsUnavailable: grpc.StatusCode.ALREADY_EXISTS,
+    SeatsUnavailable: StatusWithInfo(grpc.StatusCode.ALREADY_EXISTS, seats_unavailable_info),
     SeatsBusy: grpc.StatusCode.ABORTED,
     ConcurrentUpdate: grpc.StatusCode.ABORTED,
     ShowAlreadyStarted: grpc.StatusCode.FAILED_PRECONDITION,

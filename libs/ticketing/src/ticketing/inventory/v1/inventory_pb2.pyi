@@ -48,6 +48,32 @@ SEAT_STATUS_BOOKED: SeatStatus.ValueType  # 4
 """Reserved for a booking or sold."""
 Global___SeatStatus: _TypeAlias = SeatStatus  # noqa: Y015
 
+class _ErrorReason:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReason.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ERROR_REASON_UNSPECIFIED: _ErrorReason.ValueType  # 0
+    SEATS_UNAVAILABLE: _ErrorReason.ValueType  # 1
+    """ALREADY_EXISTS from HoldSeats or ReserveSeats: some requested seats are held by another user
+    or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
+    SeatsUnavailableMetadata, each under its field name.
+    """
+
+class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
+    """The google.rpc.ErrorInfo reasons of InventoryService that callers act on. As in AIP-193, the
+    value's name is the reason string; the reasons of other refusals are informative only.
+    """
+
+ERROR_REASON_UNSPECIFIED: ErrorReason.ValueType  # 0
+SEATS_UNAVAILABLE: ErrorReason.ValueType  # 1
+"""ALREADY_EXISTS from HoldSeats or ReserveSeats: some requested seats are held by another user
+or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
+SeatsUnavailableMetadata, each under its field name.
+"""
+Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
+
 @_typing.final
 class OpenShowSeat(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -584,3 +610,40 @@ class ReleaseSeatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReleaseSeatsResponse: _TypeAlias = ReleaseSeatsResponse  # noqa: Y015
+
+@_typing.final
+class SeatsUnavailableMetadata(_message.Message):
+    """The ErrorInfo metadata of SEATS_UNAVAILABLE. Each field is one metadata key; each value is a
+    comma-separated list, in the same order as the other list of its pair (empty when none).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEAT_IDS_FIELD_NUMBER: _builtins.int
+    SEATS_FIELD_NUMBER: _builtins.int
+    BOOKED_SEAT_IDS_FIELD_NUMBER: _builtins.int
+    BOOKED_SEATS_FIELD_NUMBER: _builtins.int
+    seat_ids: _builtins.str
+    """Every refused seat: the booked ones first, then the ones held by another user."""
+    seats: _builtins.str
+    """Their labels, e.g. "A5,A6"."""
+    booked_seat_ids: _builtins.str
+    """The booked (reserved or sold) seats alone. They stay taken whoever asks, so a caller may
+    remember them for a moment; a held seat may be free for the holder's next request.
+    """
+    booked_seats: _builtins.str
+    def __init__(
+        self,
+        *,
+        seat_ids: _builtins.str = ...,
+        seats: _builtins.str = ...,
+        booked_seat_ids: _builtins.str = ...,
+        booked_seats: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booked_seat_ids", b"booked_seat_ids", "booked_seats", b"booked_seats", "seat_ids", b"seat_ids", "seats", b"seats"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SeatsUnavailableMetadata: _TypeAlias = SeatsUnavailableMetadata  # noqa: Y015
