@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-
-import grpc
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from payment.adapters.booking_client import GrpcBookingDirectory
 from payment.adapters.provider_http import HttpPaymentProvider
-from payment.adapters.tables import SCHEMA
 from payment.adapters.unit_of_work import SqlUnitOfWork
-from payment.config import Config
+from payment.config import SERVICE, Config
 from payment.domain.refund_policy import RefundPolicy
 from payment.entrypoints.consumers import (
     CONSUMER_NAME,
@@ -25,87 +17,29 @@ from payment.entrypoints.consumers import (
     BookingEventHandler,
 )
 from payment.entrypoints.errors import ERROR_TABLE
-from payment.entrypoints.grpc_servicer import SERVICE_NAME, PaymentServicer
+from payment.entrypoints.grpc_servicer import PaymentServicer
+from payment.entrypoints.jobs import refund_retry_job
 from payment.service_layer.booking_events import BookingEvents
 from payment.service_layer.payments import Payments
 from payment.service_layer.refunds import Refunds
 from payment.service_layer.webhooks import Webhooks
 from svckit.amqp import AmqpConnection
+from svckit.clock import SystemClock
 from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
 from svckit.grpc_client import create_channel
-from svckit.grpc_server import create_server, serve_until_signal
-from svckit.jobs import PeriodicJob
+from svckit.grpc_server import create_server
 from svckit.outbox import OutboxRelay
+from svckit.service import ServiceProcess
 from ticketing.booking.v1 import booking_pb2
 from ticketing.payment.v1 import payment_pb2_grpc
 
-REFUND_JOB_NAME = "payment.refund-retry"
 
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-@dataclass
-class App:
-    """A wired payment service: gRPC server, outbox relay, booking-event consumer, refund job."""
-
-    config: Config
-    server: grpc.aio.Server
-    port: int
-    engine: AsyncEngine
-    amqp: AmqpConnection
-    relay: OutboxRelay
-    consumer: IdempotentConsumer
-    refund_job: PeriodicJob
-    refunds: Refunds
-    _booking_channel: grpc.aio.Channel
-    _http: httpx.AsyncClient
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-
-    async def start(self) -> None:
-        """Serve in the background (tests); ``serve`` is the foreground form for processes."""
-        await self.amqp.connect()
-        await self.server.start()
-        await self.consumer.start()
-        self._tasks = [
-            asyncio.create_task(self.relay.run(), name="payment.outbox-relay"),
-            asyncio.create_task(self.refund_job.run_forever(), name=REFUND_JOB_NAME),
-        ]
-
-    async def stop(self, grace: float = 2.0) -> None:
-        await self.server.stop(grace)
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.consumer.stop()
-        await self.close()
-
-    async def serve(self) -> None:
-        """Run until SIGTERM/SIGINT, then drain and close (``python -m payment serve``)."""
-        await self.amqp.connect()
-        await serve_until_signal(
-            self.server,
-            background=[self.consumer.run, self.relay.run, self.refund_job.run_forever],
-            on_stop=self.close,
-        )
-
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.amqp.close()
-        await self._booking_channel.close()
-        await self._http.aclose()
-        await self.engine.dispose()
-
-
-async def create_app(config: Config) -> App:
+async def create_app(config: Config) -> ServiceProcess:
     engine = create_engine(
-        config.database_url, pool_size=config.db_pool_size, application_name="payment"
+        config.database_url, pool_size=config.db_pool_size, application_name=SERVICE.name
     )
-    amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name="payment")
+    amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name=SERVICE.name)
     booking_channel = create_channel(
         config.booking_addr, services=[booking_pb2.DESCRIPTOR.services_by_name["BookingService"]]
     )
@@ -146,39 +80,33 @@ async def create_app(config: Config) -> App:
             (
                 payment_pb2_grpc.add_PaymentServiceServicer_to_server,
                 PaymentServicer(payments=payments, refunds=refunds, webhooks=webhooks),
-                SERVICE_NAME,
+                SERVICE.grpc_service,
             )
         ],
         error_table=ERROR_TABLE,
         port=config.grpc_port,
-        service_name="payment",
-    )
-    consumer = IdempotentConsumer(
-        CONSUMER_NAME,
-        engine,
-        SCHEMA,
-        amqp,
-        QUEUE,
-        EXCHANGE,
-        ROUTING_KEYS,
-        BookingEventHandler(BookingEvents(refunds=refunds, provider=provider, clock=clock)),
+        service_name=SERVICE.name,
     )
 
-    async def settle_due_refunds() -> None:
-        await refunds.settle_due()
-
-    return App(
-        config=config,
-        server=server,
-        port=port,
-        engine=engine,
-        amqp=amqp,
-        relay=OutboxRelay(engine, SCHEMA, amqp, poll_interval=config.outbox_poll_interval_seconds),
-        consumer=consumer,
-        refund_job=PeriodicJob(
-            REFUND_JOB_NAME, config.refund_retry_interval_seconds, settle_due_refunds, engine
-        ),
-        refunds=refunds,
-        _booking_channel=booking_channel,
-        _http=http,
+    app = ServiceProcess(SERVICE.name, server, port)
+    app.on_start(amqp.connect)
+    app.add_closer(engine.dispose, http.aclose, booking_channel.close, amqp.close)
+    app.add_consumer(
+        IdempotentConsumer(
+            CONSUMER_NAME,
+            engine,
+            SERVICE.schema,
+            amqp,
+            QUEUE,
+            EXCHANGE,
+            ROUTING_KEYS,
+            BookingEventHandler(BookingEvents(refunds=refunds, provider=provider, clock=clock)),
+        )
     )
+    relay = OutboxRelay(
+        engine, SERVICE.schema, amqp, poll_interval=config.outbox_poll_interval_seconds
+    )
+    app.add_task(f"{SERVICE.name}.outbox-relay", relay.run)
+    job = refund_retry_job(refunds, engine, config.refund_retry_interval_seconds)
+    app.add_task(job.name, job.run_forever)
+    return app

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 
-SCHEMA = "payment"
+from payment.config import SERVICE
+
+SCHEMA = SERVICE.schema
 
 metadata = sa.MetaData(schema=SCHEMA)
 

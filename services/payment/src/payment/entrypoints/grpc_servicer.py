@@ -12,8 +12,6 @@ from payment.service_layer.webhooks import Webhooks
 from svckit.identity import caller_from_context
 from ticketing.payment.v1 import payment_pb2, payment_pb2_grpc
 
-SERVICE_NAME = "ticketing.payment.v1.PaymentService"
-
 
 def _requester(context: Any) -> Requester:
     caller = caller_from_context(context)

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 from payment.domain.events import Event
 from payment.domain.model import Payment, PaymentStatus, Refund
 from payment.domain.values import BookingView, Money, Requester
+from svckit.clock import Clock as Clock  # the port use cases take; re-exported
 
 
 class SessionOutcome(enum.Enum):
@@ -77,10 +78,6 @@ class BookingDirectory(Protocol):
         Raises BookingNotFound, NotOwner, DependencyUnavailable, DependencyTimeout.
         """
         ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
 
 
 class PaymentRepository(Protocol):
