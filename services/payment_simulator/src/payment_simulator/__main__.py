@@ -1,18 +1,19 @@
-"""``python -m payment_simulator``: serve the simulator on SIMULATOR_PORT (default 8010)."""
+"""``python -m payment_simulator [serve]``: serve the simulator on SIMULATOR_PORT (default 8010)."""
 
 from __future__ import annotations
 
-import uvicorn
+import argparse
+import sys
 
-from payment_simulator.app import create_app
 from payment_simulator.config import Settings
-from svckit.config import from_env_or_exit
-from svckit.logging import configure_logging
+from svckit import cli
 
 
-def main() -> None:
-    settings = from_env_or_exit(Settings.from_env, "payment_simulator")
-    configure_logging("payment-simulator", settings.log_level)
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from payment_simulator.app import create_app
+
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -23,5 +24,12 @@ def main() -> None:
     )
 
 
+def main(argv: list[str] | None = None) -> int:
+    serve = cli.Command(
+        "serve the provider's API and checkout pages", Settings, _serve, log_as="payment-simulator"
+    )
+    return cli.main("payment_simulator", {"serve": serve}, argv, default="serve")
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
