@@ -18,13 +18,6 @@ from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import events_pb2
 
 
-def as_user(user_id: str, *roles: str) -> tuple[tuple[str, str], ...]:
-    metadata = [("x-user-id", user_id)]
-    if roles:
-        metadata.append(("x-user-roles", ",".join(roles)))
-    return tuple(metadata)
-
-
 def payment_succeeded(
     booking_id: str, user_id: str, amount_minor: int, *, payment_id: str | None = None
 ) -> events_pb2.PaymentSucceeded:

@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.errors import error_info_from_rpc_error
 from svckit.metrics import GRPC_SERVER_HANDLED
-from tests.integration.booking.helpers import as_user, events_for
+from tests.integration.booking.helpers import events_for
 from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.common.v1 import common_pb2

@@ -14,8 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.booking.conftest import StartBooking
-from tests.integration.booking.helpers import as_user, events_for
+from tests.integration.booking.helpers import events_for
 from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from booking.bootstrap import App
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
-    as_user,
     booking_row,
     events_for,
     payment_succeeded,
@@ -21,6 +20,7 @@ from tests.integration.booking.helpers import (
     status_of,
 )
 from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 

@@ -19,13 +19,13 @@ from booking.service_layer import housekeeping
 from svckit.clock import SystemClock
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
-    as_user,
     events_for,
     payment_succeeded,
     publish_payment_event,
     status_of,
 )
 from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.events.v1 import events_pb2

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.proto_values import to_timestamp
 from tests.integration.booking.helpers import (
-    as_user,
     booking_row,
     events_for,
     payment_failed,
@@ -23,6 +22,7 @@ from tests.integration.booking.helpers import (
     status_of,
 )
 from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.events.v1 import events_pb2

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.db import create_engine
 from svckit.proto_values import to_timestamp
+from tests.support.callers import as_user
 from tests.support.services import (
     migrate_catalog,
     migrate_inventory,
@@ -28,7 +29,7 @@ from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
-ADMIN = (("x-user-id", str(uuid.uuid4())), ("x-user-roles", "admin"))
+ADMIN = as_user(str(uuid.uuid4()), "admin")
 SEAT_PRICE = 30_000
 
 

@@ -7,18 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.integration.payment.world import PaymentWorld
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2
 from ticketing.payment.v1 import payment_pb2
 
 SUCCEEDED = payment_pb2.PAYMENT_STATUS_SUCCEEDED
-
-
-def as_user(user_id: str, *roles: str) -> tuple[tuple[str, str], ...]:
-    metadata = [("x-user-id", user_id)]
-    if roles:
-        metadata.append(("x-user-roles", ",".join(roles)))
-    return tuple(metadata)
 
 
 def owner(booking: booking_pb2.Booking) -> tuple[tuple[str, str], ...]:

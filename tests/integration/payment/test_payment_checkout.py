@@ -11,7 +11,6 @@ import pytest
 from tests.integration.payment.fake_booking import CONFIRMED
 from tests.integration.payment.helpers import (
     SUCCEEDED,
-    as_user,
     count_rows,
     initiate,
     outbox_count,
@@ -20,6 +19,7 @@ from tests.integration.payment.helpers import (
     wait_payment_status,
 )
 from tests.integration.payment.world import PaymentWorld
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.payment.v1 import payment_pb2
 

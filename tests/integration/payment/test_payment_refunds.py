@@ -11,8 +11,9 @@ import pytest
 
 from svckit.errors import error_info_from_rpc_error
 from tests.integration.payment.fake_booking import CONFIRMED, PENDING, REFUNDED
-from tests.integration.payment.helpers import as_user, count_rows, owner, pay, status
+from tests.integration.payment.helpers import count_rows, owner, pay, status
 from tests.integration.payment.world import PaymentWorld
+from tests.support.callers import as_user
 from tests.support.wait import eventually
 from ticketing.booking.v1 import booking_pb2
 from ticketing.payment.v1 import payment_pb2

@@ -24,9 +24,9 @@ import pytest_asyncio
 from psycopg import sql
 
 from tests.integration.booking.upstreams import Upstreams
-from tests.integration.payment.helpers import as_user
 from tests.integration.payment.webhook_forwarder import WEBHOOK_PATH, WebhookForwarder
 from tests.support.broker_cleanup import delete_topology
+from tests.support.callers import as_user
 from tests.support.services import (
     UvicornServer,
     migrate_booking,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
@@ -16,17 +16,6 @@ from booking.domain.values import BookedSeat, BookingStatus, Money, ShowSnapshot
 from booking.service_layer.ports import BookingPage, CatalogShow, PageCursor, Reservation
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
 
 
 @dataclass

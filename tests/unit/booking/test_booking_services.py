@@ -25,11 +25,11 @@ from booking.domain.errors import (
 from booking.domain.values import BookingStatus, Requester
 from booking.service_layer.services import BookingPolicy, Bookings, ReleaseRetry
 from booking.service_layer.show_cache import CachedCatalog
+from svckit.clock import FakeClock
 from tests.support.wait import eventually
 from tests.unit.booking.fakes import (
     NOW,
     FakeCatalog,
-    FakeClock,
     FakeInventory,
     FakeNewBookings,
     FakeUnitOfWork,
@@ -46,7 +46,7 @@ SHOW = str(uuid.uuid4())
 class World:
     def __init__(self) -> None:
         self.store = Store()
-        self.clock = FakeClock()
+        self.clock = FakeClock(NOW)
         self.catalog = FakeCatalog()
         self.catalog.add_show(SHOW, NOW + timedelta(days=1))
         self.inventory = FakeInventory()

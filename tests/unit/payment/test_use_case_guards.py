@@ -23,6 +23,7 @@ from payment.service_layer.payments import Payments
 from payment.service_layer.ports import SessionOutcome
 from payment.service_layer.webhooks import Webhooks
 from payment_simulator.signing import sign
+from svckit.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
@@ -30,14 +31,6 @@ NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 OWNER = "11111111-1111-4111-8111-111111111111"
 STRANGER = "22222222-2222-4222-8222-222222222222"
 BOOKING = "33333333-3333-4333-8333-333333333333"
-
-
-class FixedClock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
 
 
 class OneBooking:
@@ -76,7 +69,7 @@ def payments(view: BookingView, *, simulation: bool = True) -> Payments:
         uow=Untouchable(),
         bookings=OneBooking(view),
         provider=Untouchable(),  # type: ignore[arg-type]
-        clock=FixedClock(),
+        clock=FakeClock(NOW),
         simulation_enabled=simulation,
     )
 
@@ -110,7 +103,7 @@ async def test_simulation_is_refused_outside_development() -> None:
 def webhooks() -> Webhooks:
     return Webhooks(
         uow=Untouchable(),
-        clock=FixedClock(datetime.fromtimestamp(int(time.time()), UTC)),
+        clock=FakeClock(datetime.fromtimestamp(int(time.time()), UTC)),
         secrets=("whsec_a",),
     )
 
