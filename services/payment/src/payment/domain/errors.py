@@ -2,6 +2,7 @@
 
     PaymentError
     ├── InvalidRequest             bad input; names the field                (INVALID_ARGUMENT)
+    │   ├── AmountMismatch         the client expects another total than the booking's
     │   ├── MalformedSignature     X-Payment-Signature cannot be parsed
     │   └── InvalidWebhookPayload  signed, but not a provider event
     ├── NotAuthenticated           no caller identity                        (UNAUTHENTICATED)
@@ -50,6 +51,22 @@ class InvalidRequest(PaymentError):
     def __init__(self, field: str, message: str, *, reason: str | None = None) -> None:
         super().__init__(message, reason=reason, details={"field": field})
         self.field = field
+
+
+class AmountMismatch(InvalidRequest):
+    default_reason = "AMOUNT_MISMATCH"
+
+    def __init__(
+        self, booking_id: str, expected_minor: int, total_minor: int, currency: str
+    ) -> None:
+        super().__init__(
+            "amount",
+            f"amount {expected_minor} does not match the total {total_minor} {currency} "
+            f"of booking {booking_id}",
+        )
+        self.details.update(
+            booking_id=booking_id, amount=str(expected_minor), total_amount=str(total_minor)
+        )
 
 
 class MalformedSignature(InvalidRequest):

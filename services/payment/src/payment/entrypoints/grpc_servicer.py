@@ -28,7 +28,12 @@ class PaymentServicer(payment_pb2_grpc.PaymentServiceServicer):
         self, request: payment_pb2.InitiatePaymentRequest, context: Any
     ) -> payment_pb2.InitiatePaymentResponse:
         result = await self._payments.initiate(
-            booking_id=request.booking_id, user_id=request.user_id, requester=_requester(context)
+            booking_id=request.booking_id,
+            user_id=request.user_id,
+            requester=_requester(context),
+            expected_amount_minor=(
+                request.expected_amount_minor if request.HasField("expected_amount_minor") else None
+            ),
         )
         return mapping.initiated(result)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from payment.domain.errors import (
+    AmountMismatch,
     BookingExpired,
     NotOwner,
     SessionNotFound,
@@ -54,9 +55,17 @@ class Payments:
         self._simulation_enabled = simulation_enabled
 
     async def initiate(
-        self, *, booking_id: str, user_id: str, requester: Requester
+        self,
+        *,
+        booking_id: str,
+        user_id: str,
+        requester: Requester,
+        expected_amount_minor: int | None = None,
     ) -> InitiatedPayment:
         """Open a checkout session for a PENDING booking, or return the one already open.
+
+        ``expected_amount_minor`` is the total the client believes it pays; a client whose
+        view of the booking is stale must not be charged another amount (AmountMismatch).
 
         The payment row is stored first (one open payment per booking, by a unique partial
         index) and its id is the provider idempotency key, so concurrent or retried initiates
@@ -67,6 +76,16 @@ class Payments:
         booking = await self._bookings.get_booking(booking_id, requester)
         if canonical_id(booking.user_id) != user_id:
             raise NotOwner(f"booking {booking_id} belongs to another user")
+        if (
+            expected_amount_minor is not None
+            and expected_amount_minor != booking.total.amount_minor
+        ):
+            raise AmountMismatch(
+                booking_id,
+                expected_amount_minor,
+                booking.total.amount_minor,
+                booking.total.currency,
+            )
         if booking.status is not BookingStatus.PENDING:
             raise WrongBookingState(
                 f"booking {booking_id} is {booking.status.value}; "

@@ -27,7 +27,7 @@ from ticketing.booking.v1 import booking_pb2 as ticketing_dot_booking_dot_v1_dot
 from ticketing.common.v1 import common_pb2 as ticketing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ticketing/payment/v1/payment.proto\x12\x14ticketing.payment.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ticketing/booking/v1/booking.proto\x1a ticketing/common/v1/common.proto\"\xa7\x02\n\x07Payment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nbooking_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\x33\n\x06status\x18\x05 \x01(\x0e\x32#.ticketing.payment.v1.PaymentStatus\x12*\n\x06\x61mount\x18\x06 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x66\x61ilure_reason\x18\t \x01(\t\"\xed\x01\n\x06Refund\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\x12\x12\n\nbooking_id\x18\x03 \x01(\t\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".ticketing.payment.v1.RefundStatus\x12*\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x0f\n\x07percent\x18\x06 \x01(\x05\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x16InitiatePaymentRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"\xb2\x01\n\x17InitiatePaymentResponse\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x13\n\x0bpayment_url\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\":\n\x14HandleWebhookRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"9\n\x15HandleWebhookResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\"c\n\x16SimulatePaymentRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.ticketing.payment.v1.PaymentOutcome\"t\n\x17SimulatePaymentResponse\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.ticketing.payment.v1.PaymentOutcome\x12\x0e\n\x06status\x18\x03 \x01(\t\"K\n\x14RefundBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"9\n\x12QuoteRefundRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"\xe0\x01\n\x0bRefundQuote\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x12\n\nrefundable\x18\x02 \x01(\x08\x12\x0f\n\x07percent\x18\x03 \x01(\x05\x12*\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12(\n\x04paid\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x32\n\x0eshow_starts_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x17GetPaymentStatusRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"\xc8\x01\n\x15PaymentStatusResponse\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12;\n\x0e\x62ooking_status\x18\x02 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12/\n\x08payments\x18\x03 \x03(\x0b\x32\x1d.ticketing.payment.v1.Payment\x12-\n\x07refunds\x18\x04 \x03(\x0b\x32\x1c.ticketing.payment.v1.Refund*\xe4\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x01\x12\x1c\n\x18PAYMENT_STATUS_SUCCEEDED\x10\x02\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x03\x12\x1a\n\x16PAYMENT_STATUS_EXPIRED\x10\x04\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12%\n!PAYMENT_STATUS_PARTIALLY_REFUNDED\x10\x06*\x87\x01\n\x0ePaymentOutcome\x12\x1f\n\x1bPAYMENT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17PAYMENT_OUTCOME_SUCCESS\x10\x01\x12\x1a\n\x16PAYMENT_OUTCOME_FAILED\x10\x02\x12\x1b\n\x17PAYMENT_OUTCOME_EXPIRED\x10\x03*\x7f\n\x0cRefundStatus\x12\x1d\n\x19REFUND_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15REFUND_STATUS_PENDING\x10\x01\x12\x1b\n\x17REFUND_STATUS_SUCCEEDED\x10\x02\x12\x18\n\x14REFUND_STATUS_FAILED\x10\x03\x32\x9a\x05\n\x0ePaymentService\x12s\n\x0fInitiatePayment\x12,.ticketing.payment.v1.InitiatePaymentRequest\x1a-.ticketing.payment.v1.InitiatePaymentResponse\"\x03\x90\x02\x02\x12m\n\rHandleWebhook\x12*.ticketing.payment.v1.HandleWebhookRequest\x1a+.ticketing.payment.v1.HandleWebhookResponse\"\x03\x90\x02\x02\x12n\n\x0fSimulatePayment\x12,.ticketing.payment.v1.SimulatePaymentRequest\x1a-.ticketing.payment.v1.SimulatePaymentResponse\x12^\n\rRefundBooking\x12*.ticketing.payment.v1.RefundBookingRequest\x1a\x1c.ticketing.payment.v1.Refund\"\x03\x90\x02\x02\x12s\n\x10GetPaymentStatus\x12-.ticketing.payment.v1.GetPaymentStatusRequest\x1a+.ticketing.payment.v1.PaymentStatusResponse\"\x03\x90\x02\x01\x12_\n\x0bQuoteRefund\x12(.ticketing.payment.v1.QuoteRefundRequest\x1a!.ticketing.payment.v1.RefundQuote\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ticketing/payment/v1/payment.proto\x12\x14ticketing.payment.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"ticketing/booking/v1/booking.proto\x1a ticketing/common/v1/common.proto\"\xa7\x02\n\x07Payment\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\nbooking_id\x18\x02 \x01(\t\x12\x0f\n\x07user_id\x18\x03 \x01(\t\x12\x12\n\nsession_id\x18\x04 \x01(\t\x12\x33\n\x06status\x18\x05 \x01(\x0e\x32#.ticketing.payment.v1.PaymentStatus\x12*\n\x06\x61mount\x18\x06 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12.\n\ncreated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x66\x61ilure_reason\x18\t \x01(\t\"\xed\x01\n\x06Refund\x12\n\n\x02id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\x12\x12\n\nbooking_id\x18\x03 \x01(\t\x12\x32\n\x06status\x18\x04 \x01(\x0e\x32\".ticketing.payment.v1.RefundStatus\x12*\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x0f\n\x07percent\x18\x06 \x01(\x05\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"{\n\x16InitiatePaymentRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\"\n\x15\x65xpected_amount_minor\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x18\n\x16_expected_amount_minor\"\xb2\x01\n\x17InitiatePaymentResponse\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12\x12\n\nsession_id\x18\x02 \x01(\t\x12\x13\n\x0bpayment_url\x18\x03 \x01(\t\x12.\n\nexpires_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x61mount\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\":\n\x14HandleWebhookRequest\x12\x0f\n\x07payload\x18\x01 \x01(\x0c\x12\x11\n\tsignature\x18\x02 \x01(\t\"9\n\x15HandleWebhookResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x10\n\x08\x65vent_id\x18\x02 \x01(\t\"c\n\x16SimulatePaymentRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.ticketing.payment.v1.PaymentOutcome\"t\n\x17SimulatePaymentResponse\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.ticketing.payment.v1.PaymentOutcome\x12\x0e\n\x06status\x18\x03 \x01(\t\"K\n\x14RefundBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"9\n\x12QuoteRefundRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\"\xe0\x01\n\x0bRefundQuote\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x12\n\nrefundable\x18\x02 \x01(\x08\x12\x0f\n\x07percent\x18\x03 \x01(\x05\x12*\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12(\n\x04paid\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x32\n\x0eshow_starts_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"-\n\x17GetPaymentStatusRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"\xc8\x01\n\x15PaymentStatusResponse\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12;\n\x0e\x62ooking_status\x18\x02 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12/\n\x08payments\x18\x03 \x03(\x0b\x32\x1d.ticketing.payment.v1.Payment\x12-\n\x07refunds\x18\x04 \x03(\x0b\x32\x1c.ticketing.payment.v1.Refund*\xe4\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PAYMENT_STATUS_PENDING\x10\x01\x12\x1c\n\x18PAYMENT_STATUS_SUCCEEDED\x10\x02\x12\x19\n\x15PAYMENT_STATUS_FAILED\x10\x03\x12\x1a\n\x16PAYMENT_STATUS_EXPIRED\x10\x04\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x05\x12%\n!PAYMENT_STATUS_PARTIALLY_REFUNDED\x10\x06*\x87\x01\n\x0ePaymentOutcome\x12\x1f\n\x1bPAYMENT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n\x17PAYMENT_OUTCOME_SUCCESS\x10\x01\x12\x1a\n\x16PAYMENT_OUTCOME_FAILED\x10\x02\x12\x1b\n\x17PAYMENT_OUTCOME_EXPIRED\x10\x03*\x7f\n\x0cRefundStatus\x12\x1d\n\x19REFUND_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15REFUND_STATUS_PENDING\x10\x01\x12\x1b\n\x17REFUND_STATUS_SUCCEEDED\x10\x02\x12\x18\n\x14REFUND_STATUS_FAILED\x10\x03\x32\x9a\x05\n\x0ePaymentService\x12s\n\x0fInitiatePayment\x12,.ticketing.payment.v1.InitiatePaymentRequest\x1a-.ticketing.payment.v1.InitiatePaymentResponse\"\x03\x90\x02\x02\x12m\n\rHandleWebhook\x12*.ticketing.payment.v1.HandleWebhookRequest\x1a+.ticketing.payment.v1.HandleWebhookResponse\"\x03\x90\x02\x02\x12n\n\x0fSimulatePayment\x12,.ticketing.payment.v1.SimulatePaymentRequest\x1a-.ticketing.payment.v1.SimulatePaymentResponse\x12^\n\rRefundBooking\x12*.ticketing.payment.v1.RefundBookingRequest\x1a\x1c.ticketing.payment.v1.Refund\"\x03\x90\x02\x02\x12s\n\x10GetPaymentStatus\x12-.ticketing.payment.v1.GetPaymentStatusRequest\x1a+.ticketing.payment.v1.PaymentStatusResponse\"\x03\x90\x02\x01\x12_\n\x0bQuoteRefund\x12(.ticketing.payment.v1.QuoteRefundRequest\x1a!.ticketing.payment.v1.RefundQuote\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,38 +44,38 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PAYMENTSERVICE'].methods_by_name['GetPaymentStatus']._serialized_options = b'\220\002\001'
   _globals['_PAYMENTSERVICE'].methods_by_name['QuoteRefund']._loaded_options = None
   _globals['_PAYMENTSERVICE'].methods_by_name['QuoteRefund']._serialized_options = b'\220\002\001'
-  _globals['_PAYMENTSTATUS']._serialized_start=1897
-  _globals['_PAYMENTSTATUS']._serialized_end=2125
-  _globals['_PAYMENTOUTCOME']._serialized_start=2128
-  _globals['_PAYMENTOUTCOME']._serialized_end=2263
-  _globals['_REFUNDSTATUS']._serialized_start=2265
-  _globals['_REFUNDSTATUS']._serialized_end=2392
+  _globals['_PAYMENTSTATUS']._serialized_start=1959
+  _globals['_PAYMENTSTATUS']._serialized_end=2187
+  _globals['_PAYMENTOUTCOME']._serialized_start=2190
+  _globals['_PAYMENTOUTCOME']._serialized_end=2325
+  _globals['_REFUNDSTATUS']._serialized_start=2327
+  _globals['_REFUNDSTATUS']._serialized_end=2454
   _globals['_PAYMENT']._serialized_start=164
   _globals['_PAYMENT']._serialized_end=459
   _globals['_REFUND']._serialized_start=462
   _globals['_REFUND']._serialized_end=699
   _globals['_INITIATEPAYMENTREQUEST']._serialized_start=701
-  _globals['_INITIATEPAYMENTREQUEST']._serialized_end=762
-  _globals['_INITIATEPAYMENTRESPONSE']._serialized_start=765
-  _globals['_INITIATEPAYMENTRESPONSE']._serialized_end=943
-  _globals['_HANDLEWEBHOOKREQUEST']._serialized_start=945
-  _globals['_HANDLEWEBHOOKREQUEST']._serialized_end=1003
-  _globals['_HANDLEWEBHOOKRESPONSE']._serialized_start=1005
-  _globals['_HANDLEWEBHOOKRESPONSE']._serialized_end=1062
-  _globals['_SIMULATEPAYMENTREQUEST']._serialized_start=1064
-  _globals['_SIMULATEPAYMENTREQUEST']._serialized_end=1163
-  _globals['_SIMULATEPAYMENTRESPONSE']._serialized_start=1165
-  _globals['_SIMULATEPAYMENTRESPONSE']._serialized_end=1281
-  _globals['_REFUNDBOOKINGREQUEST']._serialized_start=1283
-  _globals['_REFUNDBOOKINGREQUEST']._serialized_end=1358
-  _globals['_QUOTEREFUNDREQUEST']._serialized_start=1360
-  _globals['_QUOTEREFUNDREQUEST']._serialized_end=1417
-  _globals['_REFUNDQUOTE']._serialized_start=1420
-  _globals['_REFUNDQUOTE']._serialized_end=1644
-  _globals['_GETPAYMENTSTATUSREQUEST']._serialized_start=1646
-  _globals['_GETPAYMENTSTATUSREQUEST']._serialized_end=1691
-  _globals['_PAYMENTSTATUSRESPONSE']._serialized_start=1694
-  _globals['_PAYMENTSTATUSRESPONSE']._serialized_end=1894
-  _globals['_PAYMENTSERVICE']._serialized_start=2395
-  _globals['_PAYMENTSERVICE']._serialized_end=3061
+  _globals['_INITIATEPAYMENTREQUEST']._serialized_end=824
+  _globals['_INITIATEPAYMENTRESPONSE']._serialized_start=827
+  _globals['_INITIATEPAYMENTRESPONSE']._serialized_end=1005
+  _globals['_HANDLEWEBHOOKREQUEST']._serialized_start=1007
+  _globals['_HANDLEWEBHOOKREQUEST']._serialized_end=1065
+  _globals['_HANDLEWEBHOOKRESPONSE']._serialized_start=1067
+  _globals['_HANDLEWEBHOOKRESPONSE']._serialized_end=1124
+  _globals['_SIMULATEPAYMENTREQUEST']._serialized_start=1126
+  _globals['_SIMULATEPAYMENTREQUEST']._serialized_end=1225
+  _globals['_SIMULATEPAYMENTRESPONSE']._serialized_start=1227
+  _globals['_SIMULATEPAYMENTRESPONSE']._serialized_end=1343
+  _globals['_REFUNDBOOKINGREQUEST']._serialized_start=1345
+  _globals['_REFUNDBOOKINGREQUEST']._serialized_end=1420
+  _globals['_QUOTEREFUNDREQUEST']._serialized_start=1422
+  _globals['_QUOTEREFUNDREQUEST']._serialized_end=1479
+  _globals['_REFUNDQUOTE']._serialized_start=1482
+  _globals['_REFUNDQUOTE']._serialized_end=1706
+  _globals['_GETPAYMENTSTATUSREQUEST']._serialized_start=1708
+  _globals['_GETPAYMENTSTATUSREQUEST']._serialized_end=1753
+  _globals['_PAYMENTSTATUSRESPONSE']._serialized_start=1756
+  _globals['_PAYMENTSTATUSRESPONSE']._serialized_end=1956
+  _globals['_PAYMENTSERVICE']._serialized_start=2457
+  _globals['_PAYMENTSERVICE']._serialized_end=3123
 # @@protoc_insertion_point(module_scope)

@@ -180,19 +180,28 @@ class InitiatePaymentRequest(_message.Message):
 
     BOOKING_ID_FIELD_NUMBER: _builtins.int
     USER_ID_FIELD_NUMBER: _builtins.int
+    EXPECTED_AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
     booking_id: _builtins.str
     user_id: _builtins.str
+    expected_amount_minor: _builtins.int
+    """The total the client expects to pay, in minor units of the booking's currency (the seed's
+    clients send it as `amount`). When set and different from the booking's total the call fails
+    with INVALID_ARGUMENT, reason AMOUNT_MISMATCH; unset, the booking's total is charged.
+    """
     def __init__(
         self,
         *,
         booking_id: _builtins.str = ...,
         user_id: _builtins.str = ...,
+        expected_amount_minor: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_expected_amount_minor", b"_expected_amount_minor", "expected_amount_minor", b"expected_amount_minor"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_expected_amount_minor", b"_expected_amount_minor", "booking_id", b"booking_id", "expected_amount_minor", b"expected_amount_minor", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__expected_amount_minor: _TypeAlias = _typing.Literal["expected_amount_minor"]  # noqa: Y015
+    _WhichOneofArgType__expected_amount_minor: _TypeAlias = _typing.Literal["_expected_amount_minor", b"_expected_amount_minor"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__expected_amount_minor) -> _WhichOneofReturnType__expected_amount_minor | None: ...
 
 Global___InitiatePaymentRequest: _TypeAlias = InitiatePaymentRequest  # noqa: Y015
 
