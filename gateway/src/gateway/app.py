@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 
 from gateway.auth import TokenSettings
 from gateway.config import Config
+from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
 from gateway.metrics import metrics_endpoint
@@ -23,6 +24,7 @@ from gateway.rate_limit import RateLimiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
 from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
+from gateway.routes.methods import install_method_answers
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from gateway.web import install_storefront
@@ -34,6 +36,7 @@ __all__ = ["app_from_env", "create_app"]
 
 VERSION = "1.0.0"
 GZIP_MINIMUM_BYTES = 16 * 1024
+OPENAPI_URL = "/api/openapi.json"
 
 DESCRIPTION = """
 The Ticketing REST API: browse shows, hold and book seats, pay, refund.
@@ -135,10 +138,10 @@ def create_app(config: Config) -> FastAPI:
         title="Ticketing API",
         version=VERSION,
         description=DESCRIPTION,
-        docs_url="/api/docs",
+        docs_url=None,
         swagger_ui_oauth2_redirect_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=OPENAPI_URL,
         default_response_class=JsonResponse,
         lifespan=_lifespan,
         strict_content_type=False,
@@ -159,8 +162,13 @@ def create_app(config: Config) -> FastAPI:
         leeway_seconds=config.jwt_leeway_seconds,
     )
     install_error_handlers(app)
-    for module in (seats, bookings, payments, refund_quotes, catalog, health):
-        app.include_router(module.router)
+    routers = [
+        module.router for module in (seats, bookings, payments, refund_quotes, catalog, health)
+    ]
+    for router in routers:
+        app.include_router(router)
+    install_method_answers(app, routers)
+    install_docs(app, OPENAPI_URL)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     install_storefront(app, config, app.state.token_settings)
     if config.cors_allow_origins:

@@ -10,13 +10,15 @@ from fastapi import Depends, Header, Request
 from starlette.responses import Response
 
 from gateway.config import Config
+from gateway.errors import InvalidArgument
 from gateway.idempotency import IdempotencyStore, KeyScope, request_fingerprint
 from gateway.rate_limit import RateLimiter
 from gateway.render_cache import RenderCache
+from gateway.schemas.common import IDEMPOTENCY_KEY_PATTERN
 from gateway.upstreams import Upstreams
 from svckit.identity import Caller
 
-__all__ = ["Gateway", "IdempotencyKey", "State"]
+__all__ = ["Gateway", "IdempotencyKey", "State", "one_idempotency_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +51,25 @@ async def _gateway(request: Request) -> Gateway:
 
 State = Annotated[Gateway, Depends(_gateway)]
 
+
+def one_idempotency_key(header: str | None, body: str | None) -> str | None:
+    """The request's key, sent as the header or (the seed's way) as ``idempotencyKey`` in the
+    body. Both with different values is ambiguous: 400, as any contradictory input."""
+    if header is not None and body is not None and header != body:
+        raise InvalidArgument(
+            "the Idempotency-Key header and the body's idempotencyKey differ; send one of them",
+            {"body.idempotencyKey": "differs from the Idempotency-Key header"},
+        )
+    return header if header is not None else body
+
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
-        pattern=r"^[\x21-\x7e]+$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Any unique string (a UUID is ideal). Retrying with the same key and body "
         "replays the first answer (`Idempotent-Replayed: true`); another body → 422; while "
         "the first request is still running → 409. Kept 24 h.",

@@ -251,6 +251,7 @@ def test_requests_are_camel_case_and_accept_the_seat_ids_alias() -> None:
         "showId": SHOW,
         "userId": None,
         "showSeatIds": [SEAT],
+        "idempotencyKey": None,
     }
     with pytest.raises(ValidationError):
         CreateBookingRequest.model_validate({"show_id": SHOW, "show_seat_ids": [SEAT]})
@@ -259,7 +260,7 @@ def test_requests_are_camel_case_and_accept_the_seat_ids_alias() -> None:
 def test_the_request_schema_is_camel_case_and_closed() -> None:
     schema = CreateBookingRequest.model_json_schema(by_alias=True)
 
-    assert set(schema["properties"]) == {"showId", "userId", "showSeatIds"}
+    assert set(schema["properties"]) == {"showId", "userId", "showSeatIds", "idempotencyKey"}
     assert schema["additionalProperties"] is False
     assert schema["properties"]["showSeatIds"]["maxItems"] == 10
 

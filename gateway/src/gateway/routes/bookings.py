@@ -21,8 +21,8 @@ from gateway.schemas.bookings import (
     HoldSeatsResponse,
     ReleaseHoldsResponse,
 )
-from gateway.schemas.common import QUERY_TEXT, PageSize, error_responses
-from gateway.state import IdempotencyKey, State
+from gateway.schemas.common import PAGE_TOKEN_PATTERN, PageSize, error_responses
+from gateway.state import IdempotencyKey, State, one_idempotency_key
 from ticketing.booking.v1 import booking_pb2
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2
@@ -83,7 +83,8 @@ async def release_holds(
     status_code=201,
     response_model=BookingResponse,
     summary="Book seats (PENDING until paid)",
-    description="Honours `Idempotency-Key`. Seats taken by someone else → 409 naming them.",
+    description="Honours `Idempotency-Key` (header, or `idempotencyKey` in the body as the "
+    "seed's clients send it). Seats taken by someone else → 409 naming them.",
     responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503, 504),
 )
 async def create_booking(
@@ -94,6 +95,7 @@ async def create_booking(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     user_id = acting_user(caller, body.user_id)
+    key = one_idempotency_key(idempotency_key, body.idempotency_key)
     gw.limiter.check(BOOKINGS, str(caller.user_id))
     rpc_request = booking_pb2.CreateBookingRequest(
         user_id=user_id,
@@ -107,8 +109,11 @@ async def create_booking(
         )
         return json_response(render.booking(reply), 201)
 
-    document = {**body.model_dump(mode="json", by_alias=True), "userId": user_id}
-    return await gw.idempotent(request, caller, idempotency_key, document, create)
+    document = {
+        **body.model_dump(mode="json", by_alias=True, exclude={"idempotency_key"}),
+        "userId": user_id,
+    }
+    return await gw.idempotent(request, caller, key, document, create)
 
 
 @router.get(
@@ -122,7 +127,15 @@ async def list_user_bookings(
     caller: Authenticated,
     user_id: Annotated[UUID, Path(alias="userId")],
     page_size: Annotated[PageSize | None, Query(alias="pageSize")] = None,
-    page_token: Annotated[str, Query(alias="pageToken", max_length=512, pattern=QUERY_TEXT)] = "",
+    page_token: Annotated[
+        str,
+        Query(
+            alias="pageToken",
+            max_length=512,
+            pattern=PAGE_TOKEN_PATTERN,
+            description="The `nextPageToken` of the previous page (opaque); other text → 400.",
+        ),
+    ] = "",
 ) -> Response:
     ensure_acts_for(caller, str(user_id))
     request = booking_pb2.ListUserBookingsRequest(
@@ -151,7 +164,8 @@ async def get_booking(gw: State, caller: Authenticated, booking_id: BookingId) -
     "/{bookingId}/cancel",
     response_model=BookingResponse,
     summary="Cancel a PENDING booking",
-    description="A booking in another state → 409.",
+    description="A booking in another state → 409. The body is optional; the seed's clients "
+    "send `{userId}`, which must be the caller's own id unless the caller is an admin.",
     responses=error_responses(400, 401, 403, 404, 409, 429, 503, 504),
 )
 async def cancel_booking(
@@ -160,6 +174,8 @@ async def cancel_booking(
     booking_id: BookingId,
     body: CancelBookingRequest | None = None,
 ) -> Response:
+    if body is not None and body.user_id is not None:
+        ensure_acts_for(caller, str(body.user_id))
     gw.limiter.check(BOOKINGS, str(caller.user_id))
     request = booking_pb2.CancelBookingRequest(
         booking_id=str(booking_id), reason=body.reason if body else ""

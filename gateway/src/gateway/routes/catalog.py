@@ -28,7 +28,14 @@ from gateway.schemas.catalog import (
     TheatreListResponse,
     TheatreResponse,
 )
-from gateway.schemas.common import QUERY_TEXT, PageSize, error_responses
+from gateway.schemas.common import (
+    PAGE_TOKEN_PATTERN,
+    QUERY_TEXT,
+    IsoDate,
+    JsonBoolean,
+    PageSize,
+    error_responses,
+)
 from gateway.state import State
 from svckit.proto_values import to_timestamp
 from ticketing.catalog.v1 import catalog_pb2
@@ -37,7 +44,16 @@ from ticketing.common.v1 import common_pb2
 router = APIRouter(prefix=API_PREFIX, tags=["catalog"])
 
 PageSizeQuery = Annotated[PageSize | None, Query(alias="pageSize")]
-PageTokenQuery = Annotated[str, Query(alias="pageToken", max_length=512, pattern=QUERY_TEXT)]
+PageTokenQuery = Annotated[
+    str,
+    Query(
+        alias="pageToken",
+        max_length=512,
+        pattern=PAGE_TOKEN_PATTERN,
+        description="The `nextPageToken` of the previous page (opaque); another list's token, "
+        "or any other text, → 400.",
+    ),
+]
 CityQuery = Annotated[str, Query(max_length=100, pattern=QUERY_TEXT)]
 TheatreId = Annotated[UUID, Path(alias="theatreId")]
 READ_ERRORS = error_responses(400, 401, 404, 503, 504)
@@ -175,8 +191,8 @@ async def list_shows(
     movie_id: Annotated[UUID | None, Query(alias="movieId")] = None,
     theatre_id: Annotated[UUID | None, Query(alias="theatreId")] = None,
     city: CityQuery = "",
-    date: Annotated[dt.date | None, Query(description="YYYY-MM-DD (UTC)")] = None,
-    bookable_only: Annotated[bool, Query(alias="bookableOnly")] = False,
+    date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD (UTC)")] = None,
+    bookable_only: Annotated[JsonBoolean, Query(alias="bookableOnly")] = False,
     page_size: PageSizeQuery = None,
     page_token: PageTokenQuery = "",
 ) -> Response:

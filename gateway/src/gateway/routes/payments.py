@@ -61,7 +61,9 @@ _WEBHOOK_BODY = {
     status_code=201,
     response_model=InitiatePaymentResponse,
     summary="Open a checkout session for a PENDING booking",
-    description="Honours `Idempotency-Key`; a second call returns the open session.",
+    description="Honours `Idempotency-Key`; a second call returns the open session. The seed's "
+    "`amount` (what the client expects to pay) must equal the booking's total (else 400 "
+    "AMOUNT_MISMATCH); `provider` is informational.",
     responses=error_responses(400, 401, 403, 404, 409, 422, 503, 504),
 )
 async def initiate_payment(
@@ -73,7 +75,7 @@ async def initiate_payment(
 ) -> Response:
     user_id = acting_user(caller, body.user_id)
     rpc_request = payment_pb2.InitiatePaymentRequest(
-        booking_id=str(body.booking_id), user_id=user_id
+        booking_id=str(body.booking_id), user_id=user_id, expected_amount_minor=body.amount
     )
 
     async def initiate() -> Response:
@@ -82,7 +84,7 @@ async def initiate_payment(
         )
         return json_response(render.initiated(reply), 201)
 
-    document = {"bookingId": str(body.booking_id), "userId": user_id}
+    document = {"bookingId": str(body.booking_id), "userId": user_id, "amount": body.amount}
     return await gw.idempotent(request, caller, idempotency_key, document, initiate)
 
 

@@ -17,6 +17,7 @@ from gateway.schemas.common import (
     EXAMPLE_SHOW,
     EXAMPLE_THEATRE,
     EXAMPLE_USER,
+    IdempotencyKeyText,
     Page,
     RequestModel,
     ResponseModel,
@@ -58,10 +59,28 @@ class HoldSeatsRequest(SeatSelection):
 class CreateBookingRequest(SeatSelection):
     """Book seats: a PENDING booking that expires unless paid."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_SEATS_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _SEATS_EXAMPLE,
+                {**_SEATS_EXAMPLE, "idempotencyKey": "5b0c7f0e-4f38-4a8e-9a51-2f1d0c6e7b90"},
+            ]
+        }
+    )
+
+    idempotency_key: IdempotencyKeyText | None = Field(
+        default=None,
+        description="The seed's spelling of the `Idempotency-Key` header, with the same meaning. "
+        "Send one or the other; both with different values → 400.",
+    )
 
 
 class CancelBookingRequest(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"userId": EXAMPLE_USER}, {"reason": "plans changed"}]}
+    )
+
+    user_id: UUID | None = _USER_ID_FIELD
     reason: str = Field(default="", max_length=500)
 
 

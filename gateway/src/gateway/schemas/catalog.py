@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, StrictInt, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from gateway.schemas.common import (
     EXAMPLE_MOVIE,
@@ -19,6 +19,7 @@ from gateway.schemas.common import (
     ResponseModel,
     Tier,
     TierOut,
+    WholeNumber,
 )
 from gateway.schemas.seats import LayoutRowView
 
@@ -43,7 +44,7 @@ class CreateMovieRequest(RequestModel):
     )
 
     title: ShortText
-    duration_minutes: Annotated[StrictInt, Field(ge=1, le=1440)]
+    duration_minutes: Annotated[WholeNumber, Field(ge=1, le=1440)]
     rating: str = Field(default="", max_length=20)
     genres: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
         default_factory=list, max_length=20
@@ -66,7 +67,7 @@ class CreateTheatreRequest(RequestModel):
 
 
 class LayoutSeatInput(RequestModel):
-    number: Annotated[StrictInt, Field(ge=1, le=999)]
+    number: Annotated[WholeNumber, Field(ge=1, le=999)]
     tier: Tier
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AliasChoices, ConfigDict, Field, field_validator
 
 from gateway.schemas.common import (
     EXAMPLE_BOOKING,
     EXAMPLE_USER,
+    MinorUnits,
     RequestModel,
     ResponseModel,
 )
@@ -22,21 +23,47 @@ Outcome = Literal["success", "failed", "expired"]
 
 class InitiatePaymentRequest(RequestModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"bookingId": EXAMPLE_BOOKING, "userId": EXAMPLE_USER}]}
+        json_schema_extra={
+            "examples": [
+                {"bookingId": EXAMPLE_BOOKING, "userId": EXAMPLE_USER},
+                {
+                    "bookingId": EXAMPLE_BOOKING,
+                    "userId": EXAMPLE_USER,
+                    "amount": 50000,
+                    "provider": "simulator",
+                },
+            ]
+        }
     )
 
     booking_id: UUID
     user_id: UUID | None = Field(
         default=None, description="Must be the token's subject unless admin; defaults to it."
     )
+    amount: MinorUnits | None = Field(
+        default=None,
+        description="The total the client expects to pay, in minor units of the booking's "
+        "currency; a different booking total → 400 AMOUNT_MISMATCH. Optional.",
+    )
+    provider: str = Field(
+        default="",
+        max_length=50,
+        pattern=r"^[A-Za-z0-9_.\-]*$",
+        description="Informational (the seed's clients send it); the configured provider is used.",
+    )
 
 
 class SimulatePaymentRequest(RequestModel):
     """Development only: ask the provider simulator to complete the session."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"outcome": "success"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"outcome": "success"}, {"result": "failed"}]}
+    )
 
-    outcome: Outcome
+    outcome: Outcome = Field(
+        validation_alias=AliasChoices("outcome", "result"),
+        description="`result` (the seed's name) is accepted as an alias.",
+    )
 
     @field_validator("outcome", mode="before")
     @classmethod
