@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from google.protobuf.message import Message
 from sqlalchemy import text
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.amqp import declare_exchange
 from svckit.proto_values import to_timestamp
+from tests.support.events import publish_event
 from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import events_pb2
 
@@ -50,17 +50,7 @@ async def publish_payment_event(
 ) -> None:
     """As payment's outbox relay publishes: persistent, typed, message id = event id."""
     exchange = await declare_exchange(channel, prefix, "payment.events")
-    event_id: str = event.event_id  # type: ignore[attr-defined]
-    await exchange.publish(
-        aio_pika.Message(
-            event.SerializeToString(),
-            content_type="application/x-protobuf",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=event_id,
-            type=event.DESCRIPTOR.full_name,
-        ),
-        routing_key=routing_key,
-    )
+    await publish_event(exchange, routing_key, event)
 
 
 def events_for(

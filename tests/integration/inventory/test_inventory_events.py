@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aio_pika
 import pytest
 import pytest_asyncio
 from aio_pika.abc import AbstractExchange
-from google.protobuf.message import Message
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.bootstrap import App
 from svckit.amqp import AmqpConnection, declare_exchange
 from tests.integration.inventory.helpers import OpenedShow, ShowFactory, new_id, seat_rows
+from tests.support.events import publish_event
 from tests.support.wait import eventually
 from ticketing.events.v1 import events_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -35,19 +34,6 @@ async def booking_events(
     yield await declare_exchange(channel, amqp_prefix, "booking.events")
     await channel.close()
     await connection.close()
-
-
-async def publish(exchange: AbstractExchange, routing_key: str, event: Message) -> None:
-    await exchange.publish(
-        aio_pika.Message(
-            event.SerializeToString(),
-            message_id=event.event_id,  # type: ignore[attr-defined]
-            type=event.DESCRIPTOR.full_name,
-            content_type="application/x-protobuf",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        ),
-        routing_key=routing_key,
-    )
 
 
 async def processed(db: AsyncEngine, message_id: str) -> bool:
@@ -84,7 +70,7 @@ async def test_booking_expired_frees_the_seats_and_a_redelivery_changes_nothing(
         seat_ids=[show.seat("A1"), show.seat("A2")],
     )
 
-    await publish(booking_events, "booking.expired", expired)
+    await publish_event(booking_events, "booking.expired", expired)
 
     async def freed() -> bool:
         rows = await seat_rows(db, show.show_id)
@@ -98,8 +84,8 @@ async def test_booking_expired_frees_the_seats_and_a_redelivery_changes_nothing(
     again = events_pb2.BookingExpired()
     again.CopyFrom(expired)
     again.event_id = new_id()
-    await publish(booking_events, "booking.expired", expired)
-    await publish(booking_events, "booking.expired", again)
+    await publish_event(booking_events, "booking.expired", expired)
+    await publish_event(booking_events, "booking.expired", again)
 
     async def both_handled() -> bool:
         return await processed(db, again.event_id)
@@ -117,7 +103,7 @@ async def test_confirmed_sells_and_refunded_returns_the_seats(
     booking = await book(inventory, show, "B1", "B2")
     seats = [show.seat("B1"), show.seat("B2")]
 
-    await publish(
+    await publish_event(
         booking_events,
         "booking.confirmed",
         events_pb2.BookingConfirmed(
@@ -131,7 +117,7 @@ async def test_confirmed_sells_and_refunded_returns_the_seats(
 
     await eventually(sold, message="booking.confirmed did not sell the seats")
 
-    await publish(
+    await publish_event(
         booking_events,
         "booking.refunded",
         events_pb2.BookingRefunded(

@@ -6,11 +6,11 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 
-import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from google.protobuf.message import Message
 
 from svckit.amqp import AmqpConnection, declare_exchange
+from tests.support.events import publish_event
 from ticketing.events.v1 import events_pb2
 
 _TYPES: dict[str, type[Message]] = {
@@ -81,15 +81,6 @@ class BookingEventsPublisher:
             channel = await self._amqp.channel()
             try:
                 exchange = await declare_exchange(channel, self._amqp.prefix, "booking.events")
-                await exchange.publish(
-                    aio_pika.Message(
-                        message.SerializeToString(),
-                        content_type="application/x-protobuf",
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=message_id,
-                        type=message.DESCRIPTOR.full_name,
-                    ),
-                    routing_key=routing_key,
-                )
+                await publish_event(exchange, routing_key, message, message_id)
             finally:
                 await channel.close()
