@@ -1,146 +1,88 @@
-"""The gateway's settings, read once from the environment at start.
+"""The gateway's identity and settings, read once from the environment at start.
 
-Every variable is a named constant here; a missing or malformed value stops the process naming
-the variable (``svckit.config``). Nothing else in the gateway reads ``os.environ``.
+A missing or malformed value stops the process naming the variable (``svckit.settings``).
+Nothing else in the gateway reads or writes ``os.environ``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import os
+import tempfile
 from pathlib import Path
+from typing import Self
 
-from svckit.config import (
-    ConfigError,
-    env_bool,
-    env_choice,
-    env_float,
-    env_int,
-    env_optional_str,
-    env_pool_size,
-    env_str,
+from pydantic import Field, model_validator
+
+from svckit.config import ConfigError
+from svckit.settings import (
+    CommaSeparated,
+    DatabaseSettings,
+    Environment,
+    ServiceInfo,
+    pool_size,
+    port,
 )
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-SCHEMA = "gateway"
+
+SERVICE = ServiceInfo(name="gateway", schema="gateway", migrations=MIGRATIONS_DIR)
+SCHEMA = SERVICE.schema
 
 DEVELOPMENT_JWT_SECRET = "ticketing-development-secret-change-me"
 
-HOST = "HOST"
-PORT = "PORT"
-WEB_CONCURRENCY = "WEB_CONCURRENCY"
-ENV = "ENV"
-LOG_LEVEL = "LOG_LEVEL"
-ACCESS_LOG = "ACCESS_LOG"
-DATABASE_URL = "DATABASE_URL"
-CATALOG_ADDR = "CATALOG_ADDR"
-INVENTORY_ADDR = "INVENTORY_ADDR"
-BOOKING_ADDR = "BOOKING_ADDR"
-PAYMENT_ADDR = "PAYMENT_ADDR"
-GRPC_DEADLINE_SECONDS = "GRPC_DEADLINE_SECONDS"
-HEALTH_TIMEOUT_SECONDS = "HEALTH_TIMEOUT_SECONDS"
 JWT_SECRET = "JWT_SECRET"
-JWT_ISSUER = "JWT_ISSUER"
-JWT_AUDIENCE = "JWT_AUDIENCE"
-JWT_LEEWAY_SECONDS = "JWT_LEEWAY_SECONDS"
-IDEMPOTENCY_TTL_HOURS = "IDEMPOTENCY_TTL_HOURS"
-IDEMPOTENCY_LOCK_SECONDS = "IDEMPOTENCY_LOCK_SECONDS"
-IDEMPOTENCY_CLEANUP_SECONDS = "IDEMPOTENCY_CLEANUP_SECONDS"
-RATE_LIMIT_PER_MINUTE = "RATE_LIMIT_PER_MINUTE"
-MAX_BODY_BYTES = "MAX_BODY_BYTES"
-CORS_ALLOW_ORIGINS = "CORS_ALLOW_ORIGINS"
 PROMETHEUS_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
-SEAT_MAP_CACHE_SIZE = "SEAT_MAP_CACHE_SIZE"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Config:
-    host: str = "0.0.0.0"
-    port: int = 8001
-    workers: int = 1
-    env: str = "development"
-    log_level: str = "INFO"
-    access_log: bool = True
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/ticketing"
-    db_pool_size: int = 5
-    catalog_addr: str = "127.0.0.1:50051"
-    inventory_addr: str = "127.0.0.1:50052"
-    booking_addr: str = "127.0.0.1:50053"
-    payment_addr: str = "127.0.0.1:50054"
-    grpc_deadline_seconds: float = 5.0
-    health_timeout_seconds: float = 2.0
-    jwt_secret: str = DEVELOPMENT_JWT_SECRET
-    jwt_issuer: str = "ticketing"
-    jwt_audience: str = "ticketing-api"
-    jwt_leeway_seconds: float = 30.0
-    idempotency_ttl_hours: float = 24.0
-    idempotency_lock_seconds: float = 30.0
-    idempotency_cleanup_seconds: float = 3600.0
-    rate_limit_per_minute: int = 120
-    max_body_bytes: int = 1024 * 1024
-    seat_map_cache_size: int = 256
-    cors_allow_origins: tuple[str, ...] = ()
-    metrics_multiproc_dir: str | None = None
+class Config(DatabaseSettings):
+    # Loopback unless told otherwise: with the published development secret anyone who reaches
+    # the port can act as any user (the container image sets HOST=0.0.0.0).
+    host: str = Field("127.0.0.1", validation_alias="HOST")
+    port: int = port("PORT", 8001)
+    workers: int = Field(1, ge=1, le=64, validation_alias="WEB_CONCURRENCY")
+    env: Environment = Field("development", validation_alias="ENV")
+    access_log: bool = Field(True, validation_alias="ACCESS_LOG")
+    db_pool_size: int = pool_size("gateway", 5)
+    catalog_addr: str = Field("127.0.0.1:7051", validation_alias="CATALOG_ADDR")
+    inventory_addr: str = Field("127.0.0.1:7052", validation_alias="INVENTORY_ADDR")
+    booking_addr: str = Field("127.0.0.1:7053", validation_alias="BOOKING_ADDR")
+    payment_addr: str = Field("127.0.0.1:7054", validation_alias="PAYMENT_ADDR")
+    grpc_deadline_seconds: float = Field(5.0, gt=0, validation_alias="GRPC_DEADLINE_SECONDS")
+    health_timeout_seconds: float = Field(2.0, gt=0, validation_alias="HEALTH_TIMEOUT_SECONDS")
+    jwt_secret: str = Field(DEVELOPMENT_JWT_SECRET, min_length=16, validation_alias=JWT_SECRET)
+    jwt_issuer: str = Field("ticketing", validation_alias="JWT_ISSUER")
+    jwt_audience: str = Field("ticketing-api", validation_alias="JWT_AUDIENCE")
+    jwt_leeway_seconds: float = Field(30.0, ge=0, validation_alias="JWT_LEEWAY_SECONDS")
+    idempotency_ttl_hours: float = Field(24.0, gt=0, validation_alias="IDEMPOTENCY_TTL_HOURS")
+    idempotency_lock_seconds: float = Field(30.0, gt=0, validation_alias="IDEMPOTENCY_LOCK_SECONDS")
+    idempotency_cleanup_seconds: float = Field(
+        3600.0, gt=0, validation_alias="IDEMPOTENCY_CLEANUP_SECONDS"
+    )
+    rate_limit_per_minute: int = Field(120, ge=0, validation_alias="RATE_LIMIT_PER_MINUTE")
+    # Where the rate limit's buckets live, shared by every gateway process ("" = in each process).
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
+    rate_limit_key_prefix: str = Field(
+        "ticketing:ratelimit:", validation_alias="RATE_LIMIT_KEY_PREFIX"
+    )
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES")
+    seat_map_cache_size: int = Field(256, ge=0, validation_alias="SEAT_MAP_CACHE_SIZE")
+    cors_allow_origins: CommaSeparated = Field((), validation_alias="CORS_ALLOW_ORIGINS")
+    metrics_multiproc_dir: str | None = Field(None, validation_alias=PROMETHEUS_MULTIPROC_DIR)
 
     @property
     def is_development(self) -> bool:
         return self.env == "development"
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
-        d = cls()
-        e = environ
-        config = cls(
-            host=env_str(HOST, d.host, environ=e),
-            port=env_int(PORT, d.port, minimum=0, maximum=65535, environ=e),
-            workers=env_int(WEB_CONCURRENCY, d.workers, minimum=1, maximum=64, environ=e),
-            env=env_choice(ENV, ("development", "production"), d.env, environ=e),
-            log_level=env_str(LOG_LEVEL, d.log_level, environ=e).upper(),
-            access_log=env_bool(ACCESS_LOG, d.access_log, environ=e),
-            database_url=env_str(DATABASE_URL, d.database_url, environ=e),
-            db_pool_size=env_pool_size("gateway", d.db_pool_size, environ=e),
-            catalog_addr=env_str(CATALOG_ADDR, d.catalog_addr, environ=e),
-            inventory_addr=env_str(INVENTORY_ADDR, d.inventory_addr, environ=e),
-            booking_addr=env_str(BOOKING_ADDR, d.booking_addr, environ=e),
-            payment_addr=env_str(PAYMENT_ADDR, d.payment_addr, environ=e),
-            grpc_deadline_seconds=_positive(GRPC_DEADLINE_SECONDS, d.grpc_deadline_seconds, e),
-            health_timeout_seconds=_positive(HEALTH_TIMEOUT_SECONDS, d.health_timeout_seconds, e),
-            jwt_secret=env_str(JWT_SECRET, d.jwt_secret, environ=e),
-            jwt_issuer=env_str(JWT_ISSUER, d.jwt_issuer, environ=e),
-            jwt_audience=env_str(JWT_AUDIENCE, d.jwt_audience, environ=e),
-            jwt_leeway_seconds=env_float(
-                JWT_LEEWAY_SECONDS, d.jwt_leeway_seconds, minimum=0, environ=e
-            ),
-            idempotency_ttl_hours=_positive(IDEMPOTENCY_TTL_HOURS, d.idempotency_ttl_hours, e),
-            idempotency_lock_seconds=_positive(
-                IDEMPOTENCY_LOCK_SECONDS, d.idempotency_lock_seconds, e
-            ),
-            idempotency_cleanup_seconds=_positive(
-                IDEMPOTENCY_CLEANUP_SECONDS, d.idempotency_cleanup_seconds, e
-            ),
-            rate_limit_per_minute=env_int(
-                RATE_LIMIT_PER_MINUTE, d.rate_limit_per_minute, minimum=0, environ=e
-            ),
-            max_body_bytes=env_int(MAX_BODY_BYTES, d.max_body_bytes, minimum=1024, environ=e),
-            seat_map_cache_size=env_int(
-                SEAT_MAP_CACHE_SIZE, d.seat_map_cache_size, minimum=0, environ=e
-            ),
-            cors_allow_origins=tuple(
-                origin.strip()
-                for origin in env_str(CORS_ALLOW_ORIGINS, "", environ=e).split(",")
-                if origin.strip()
-            ),
-            metrics_multiproc_dir=env_optional_str(PROMETHEUS_MULTIPROC_DIR, environ=e),
-        )
-        if config.env == "production" and config.jwt_secret == DEVELOPMENT_JWT_SECRET:
+    @model_validator(mode="after")
+    def _own_secret_in_production(self) -> Self:
+        if self.env == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
             raise ConfigError(JWT_SECRET, "must be set to a secret of its own in production")
-        if len(config.jwt_secret) < 16:
-            raise ConfigError(JWT_SECRET, "must be at least 16 characters long")
-        return config
+        return self
 
 
-def _positive(name: str, default: float, environ: Mapping[str, str] | None) -> float:
-    value = env_float(name, default, minimum=0, environ=environ)
-    if value <= 0:
-        raise ConfigError(name, f"must be > 0, got {value}")
-    return value
+def share_metrics_across_workers(config: Config) -> None:
+    """Several workers are separate processes: give them one directory to aggregate /metrics
+    in. prometheus_client reads it from the environment in each worker at import, so it is
+    exported rather than passed."""
+    if config.workers > 1 and not config.metrics_multiproc_dir:
+        os.environ[PROMETHEUS_MULTIPROC_DIR] = tempfile.mkdtemp(prefix="gateway-metrics-")

@@ -14,7 +14,7 @@ def test_defaults_are_the_local_development_system() -> None:
     config = Config.from_env({})
 
     assert config.port == 8001
-    assert config.booking_addr == "127.0.0.1:50053"
+    assert config.booking_addr == "127.0.0.1:7053"
     assert config.grpc_deadline_seconds == 5.0
     assert config.jwt_secret == DEVELOPMENT_JWT_SECRET
     assert (config.jwt_issuer, config.jwt_audience) == ("ticketing", "ticketing-api")
