@@ -27,8 +27,6 @@ _STATUSES = {
     booking_pb2.BOOKING_STATUS_REFUNDED: BookingStatus.REFUNDED,
 }
 
-BOOKING_STATUS_TO_PROTO = {status: code for code, status in _STATUSES.items()}
-
 
 def _booking_id(call: FailedCall) -> str:
     booking_id: str = call.request.booking_id
