@@ -12,6 +12,9 @@ DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ticketing
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL AMQP_URL
 
+# `make run REPLICAS=2`: every service twice (ports 7051-7054, 7061-7064, …), two gateway workers.
+REPLICAS ?= 1
+
 # Tests use these servers when reachable; otherwise tests/conftest.py starts containers.
 LOCAL_PG := postgresql://postgres@127.0.0.1:5432/postgres
 LOCAL_AMQP := amqp://guest:guest@127.0.0.1:5672/
@@ -68,8 +71,10 @@ migrate: install ## create the database if missing and migrate every schema
 	$(RUN) python deploy/local/preflight.py
 	$(RUN) python deploy/local/setup_db.py
 
-run: migrate ## set up and run the whole system with demo data (Ctrl-C stops it)
-	$(RUN) honcho -f deploy/local/Procfile -e deploy/local/dev.env -d . start
+run: migrate ## set up and run the whole system with demo data (REPLICAS=2: two of every service; Ctrl-C stops it)
+	@mkdir -p .run
+	$(RUN) python deploy/local/procfile.py --replicas $(REPLICAS) > .run/Procfile
+	$(RUN) honcho -f .run/Procfile -e deploy/local/dev.env -d . start
 
 seed: install ## load the demo catalog (idempotent; needs catalog and inventory running)
 	$(RUN) python -m catalog seed

@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="[service:]NAME=VALUE for the started system (gateway:WEB_CONCURRENCY=2)",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="replicas of every service and gateway workers in the started system (default 1); "
+        "a run with more is kept as replicas<N>.{json,md} and leaves README.md alone",
+    )
     parser.add_argument("--label", default="", help="a name for this run (results file)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results directory")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md alone")
@@ -167,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench: service logs in {logs_dir}", file=sys.stderr, flush=True)
     machine = report.machine()
 
-    with running_system(logs_dir, extra_env) as target:
+    with running_system(logs_dir, extra_env, replicas=args.replicas) as target:
         users = Users(TokenSettings(target.jwt_secret, "ticketing", "ticketing-api"))
         admin = users.token("00000000-0000-4000-8000-00000000be4c", "admin")
         with httpx.Client(base_url=target.base_url) as client:
@@ -203,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_seconds": plan.warmup,
         "target": "started by the bench" if target.started_here else target.base_url,
         "system_env": extra_env,
+        "replicas": args.replicas,
         "logs": str(logs_dir),
         "machine": machine,
         "workloads": workloads,
@@ -218,9 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(exist_ok=True)
     # A smoke run never replaces the latest measurement.
     name = "latest" if plan.mode == "full" else "smoke"
+    if args.replicas > 1:
+        name = f"replicas{args.replicas}" + ("" if plan.mode == "full" else "-smoke")
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2))
     (args.out / f"{name}.md").write_text(table)
-    if plan.mode == "full" and not args.no_readme:
+    if plan.mode == "full" and args.replicas == 1 and not args.no_readme:
         report.update_readme(ROOT / "README.md", table)
     print(table)
     for problem in problems:

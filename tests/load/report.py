@@ -63,7 +63,13 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Run {result['started_at']} ({result['mode']}, {result['seconds']} s per workload "
         f"after {result['warmup_seconds']} s warm-up) on {m['nproc']} x {m['cpu']}, "
-        f"{m['ram_gb']} GB RAM; load average before the run {m['load_before']}.",
+        f"{m['ram_gb']} GB RAM; load average before the run {m['load_before']}."
+        + (
+            f" {result['replicas']} replicas of every service, {result['replicas']} gateway"
+            " workers."
+            if result.get("replicas", 1) > 1
+            else ""
+        ),
         "",
         "| workload | conns | req/s | p50 ms | p99 ms | errors | non-2xx | target | met | "
         "CPU ms/req | CPU % gw / cat / inv / book / pay / pg / loadgen / other |",

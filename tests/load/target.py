@@ -29,6 +29,8 @@ DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # The processes and their settings as a production deployment on this machine would run them;
 # the bench passes these to the system it starts (see docs/scaling.md for why).
 BENCH_ENV: dict[str, str] = {}
+# Connections per service with one replica (the services' defaults), split among replicas.
+REPLICA_POOL_BUDGET = {"gateway": 5, "catalog": 5, "inventory": 12, "booking": 10, "payment": 10}
 
 
 class BenchSystem(System):
@@ -104,8 +106,9 @@ def _by_command_line() -> dict[str, list[int]]:
 
 
 @contextmanager
-def running_system(log_dir: Path, settings: dict[str, str]) -> Iterator[Target]:
-    """``BENCH_URL`` when set, else the whole system started on a fresh database."""
+def running_system(log_dir: Path, settings: dict[str, str], replicas: int = 1) -> Iterator[Target]:
+    """``BENCH_URL`` when set, else the whole system started on a fresh database (``replicas``
+    of every service and as many gateway workers)."""
     url = os.environ.get(BENCH_URL)
     if url:
         database_url = os.environ.get(BENCH_DATABASE_URL) or os.environ.get("DATABASE_URL")
@@ -125,7 +128,11 @@ def running_system(log_dir: Path, settings: dict[str, str]) -> Iterator[Target]:
     name = f"ticketing_bench_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    shared = {**BENCH_ENV, **{k: v for k, v in settings.items() if ":" not in k}}
+    # N replicas share the connections one process of each service would have (PostgreSQL's
+    # max_connections, 100 by default, is the limit on one machine).
+    pools = {f"{name.upper()}_DB_POOL_SIZE": str(max(2, size // replicas))
+             for name, size in REPLICA_POOL_BUDGET.items()} if replicas > 1 else {}  # fmt: skip
+    shared = {**BENCH_ENV, **pools, **{k: v for k, v in settings.items() if ":" not in k}}
     service_env: dict[str, dict[str, str]] = {}
     for key, value in settings.items():
         if ":" in key:
@@ -138,6 +145,7 @@ def running_system(log_dir: Path, settings: dict[str, str]) -> Iterator[Target]:
         amqp_prefix=f"bench{uuid.uuid4().hex[:6]}.",
         log_dir=log_dir,
         extra_env=shared,
+        replicas=replicas,
     )
     try:
         system.start()
@@ -152,9 +160,7 @@ def running_system(log_dir: Path, settings: dict[str, str]) -> Iterator[Target]:
             base_url=system.base_url,
             database_url=system.database_url,
             jwt_secret=JWT_SECRET,
-            service_pids=lambda: {
-                name: [process.pid] for name, process in system.processes.items()
-            },
+            service_pids=system.pids_by_service,
             started_here=True,
         )
     finally:

@@ -2,7 +2,8 @@
 
 Every service runs as `python -m <service> serve` against the run's own database and AMQP prefix,
 on free ports, exactly as `make run` starts them. Logs go to one file per process, which a failing
-test prints.
+test prints. With ``replicas=N`` every gRPC service runs N times (processes ``inventory``,
+``inventory-2``, …; callers get the list of every replica's address) and the gateway N workers.
 """
 
 from __future__ import annotations
@@ -38,12 +39,20 @@ class System:
     amqp_prefix: str
     log_dir: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    replicas: int = 1
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in (*GRPC_SERVICES, "simulator", "gateway"):
+        for name in (*self.replica_names(), "simulator", "gateway"):
             self.ports[name] = free_port()
+
+    def replica_names(self, service: str | None = None) -> list[str]:
+        """Process names of the gRPC services' replicas (of ``service`` alone if given)."""
+        services = GRPC_SERVICES if service is None else (service,)
+        return [
+            name if i == 0 else f"{name}-{i + 1}" for name in services for i in range(self.replicas)
+        ]
 
     @property
     def base_url(self) -> str:
@@ -61,6 +70,8 @@ class System:
             DATABASE_URL=self.database_url,
             AMQP_URL=self.amqp_url,
             AMQP_PREFIX=self.amqp_prefix,
+            REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            RATE_LIMIT_KEY_PREFIX=f"{self.amqp_prefix}ratelimit:",
             METRICS_PORT="0",
             JWT_SECRET=JWT_SECRET,
             PAYMENT_WEBHOOK_SECRET=WEBHOOK_SECRET,
@@ -70,7 +81,12 @@ class System:
             PUBLIC_URL=f"http://127.0.0.1:{self.ports['simulator']}",
             PAYMENT_PROVIDER_URL=f"http://127.0.0.1:{self.ports['simulator']}",
             WEBHOOK_URL=f"{self.base_url}/api/v1/payments/webhook",
-            **{f"{name.upper()}_ADDR": f"127.0.0.1:{self.ports[name]}" for name in GRPC_SERVICES},
+            **{
+                f"{name.upper()}_ADDR": ",".join(
+                    f"127.0.0.1:{self.ports[replica]}" for replica in self.replica_names(name)
+                )
+                for name in GRPC_SERVICES
+            },
         )
         env.update(self.extra_env)
         return env
@@ -87,12 +103,14 @@ class System:
     def command(self, name: str) -> list[str]:
         if name == "simulator":
             return [sys.executable, "-m", "payment_simulator"]
-        return [sys.executable, "-m", name, "serve"]
+        return [sys.executable, "-m", name.split("-")[0], "serve"]
 
     def start_service(self, name: str) -> None:
         env = self.env()
-        if name in GRPC_SERVICES:
+        if name.split("-")[0] in GRPC_SERVICES:
             env["GRPC_PORT"] = str(self.ports[name])
+        if name == "gateway" and self.replicas > 1:
+            env.setdefault("WEB_CONCURRENCY", str(self.replicas))
         log = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             self.command(name), env=env, stdout=log, stderr=subprocess.STDOUT
@@ -118,7 +136,10 @@ class System:
 
     def start(self, timeout: float = 90.0) -> None:
         self.migrate()
-        for name in ("inventory", "catalog", "booking", "payment", "simulator", "gateway"):
+        for service in ("inventory", "catalog", "booking", "payment"):
+            for name in self.replica_names(service):
+                self.start_service(name)
+        for name in ("simulator", "gateway"):
             self.start_service(name)
         self.wait_healthy(timeout)
 
@@ -145,6 +166,13 @@ class System:
             self.stop_service(name)
         delete_topology_sync(self.amqp_url, self.amqp_prefix)
 
+    def pids_by_service(self) -> dict[str, list[int]]:
+        """Root pids of each service's processes (its replicas together)."""
+        pids: dict[str, list[int]] = {}
+        for name, process in self.processes.items():
+            pids.setdefault(name.split("-")[0], []).append(process.pid)
+        return pids
+
     def logs(self, name: str, tail: int = 60) -> str:
         path = self.log_dir / f"{name}.log"
         if not path.exists():
@@ -155,5 +183,5 @@ class System:
     def all_logs(self, tail: int = 30) -> str:
         return "\n".join(
             f"--- {name} ---\n{self.logs(name, tail)}"
-            for name in (*GRPC_SERVICES, "simulator", "gateway")
+            for name in (*self.replica_names(), "simulator", "gateway")
         )
