@@ -13,7 +13,8 @@ import asyncio
 
 import grpc
 
-from svckit.grpc_server import create_server, serve_until_signal
+from svckit.grpc_server import create_server
+from svckit.service import ServiceProcess
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 
 SERVICE = catalog_pb2.DESCRIPTOR.services_by_name["CatalogService"].full_name
@@ -32,7 +33,7 @@ class NamedCatalog(catalog_pb2_grpc.CatalogServiceServicer):
 
 
 async def serve(name: str, port: int) -> None:
-    server, _ = create_server(
+    server, bound = create_server(
         services=[
             (catalog_pb2_grpc.add_CatalogServiceServicer_to_server, NamedCatalog(name), SERVICE)
         ],
@@ -41,7 +42,7 @@ async def serve(name: str, port: int) -> None:
         port=port,
         service_name=f"replica-{name}",
     )
-    await serve_until_signal(server, grace=1.0)
+    await ServiceProcess(f"replica-{name}", server, bound, grace=1.0).serve()
 
 
 def main() -> None:

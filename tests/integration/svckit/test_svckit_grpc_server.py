@@ -23,8 +23,9 @@ from prometheus_client import REGISTRY
 from svckit.db import create_engine
 from svckit.errors import ErrorTable, error_info_from_rpc_error
 from svckit.grpc_client import create_channel
-from svckit.grpc_server import create_server, serve_until_signal
+from svckit.grpc_server import create_server
 from svckit.identity import Caller, caller_from_context, caller_metadata, current_request_id
+from svckit.service import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
@@ -247,10 +248,12 @@ async def test_a_crashing_background_loop_stops_the_server_and_surfaces_its_erro
     async def on_stop() -> None:
         stopped.append("on_stop")
 
+    app = ServiceProcess("probe", server, port, grace=0.1)
+    app.add_task("probe.quiet", finishes_quietly)
+    app.add_task("probe.relay", crashes)
+    app.add_closer(on_stop)
     with pytest.raises(RuntimeError, match="relay died"):
-        await serve_until_signal(
-            server, background=[finishes_quietly, crashes], on_stop=on_stop, grace=0.1
-        )
+        await app.serve()
     assert stopped == ["on_stop"]
     channel = create_channel(f"127.0.0.1:{port}")
     try:
@@ -269,8 +272,9 @@ async def test_a_crashing_background_loop_stops_the_server_and_surfaces_its_erro
 SERVE_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
-    from svckit.grpc_server import create_server, serve_until_signal
+    from svckit.grpc_server import create_server
     from svckit.runtime import run
+    from svckit.service import ServiceProcess
 
     async def main() -> None:
         server, port = create_server(services=[], error_table={}, host="127.0.0.1")
@@ -279,7 +283,10 @@ SERVE_SCRIPT = textwrap.dedent(
         async def on_stop() -> None:
             print("stopped cleanly", flush=True)
         print(port, flush=True)
-        await serve_until_signal(server, background=[background], on_stop=on_stop, grace=1)
+        app = ServiceProcess("probe", server, port, grace=1)
+        app.add_task("probe.background", background)
+        app.add_closer(on_stop)
+        await app.serve()
 
     run(main())
     """

@@ -1,19 +1,14 @@
-"""The gRPC server every service runs: same interceptors, health, reflection and shutdown.
+"""The gRPC server every service runs: same interceptors, health, reflection and options.
 
 ``create_server`` binds (port 0 picks a free port, which tests use to run the real server
-in-process) but does not start. ``serve_until_signal`` runs it with the service's background
-loops (outbox relay, consumers, jobs) and stops in the order that loses no work on SIGTERM:
-report NOT_SERVING so load balancers drain, let in-flight RPCs finish within ``grace``, then
-cancel the background tasks and run ``on_stop`` (close engine, broker connection).
+in-process) but does not start; ``svckit.service.ServiceProcess`` starts and stops it with the
+service's consumers and background tasks.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import grpc
@@ -28,21 +23,16 @@ from svckit.grpc_interceptors import (
     ErrorMappingInterceptor,
     MetricsInterceptor,
 )
-from svckit.logging import get_logger
-from svckit.runtime import tune_gc
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "ServiceRegistration",
     "create_server",
     "report_not_serving",
-    "serve_until_signal",
 ]
 
 ServiceRegistration = tuple[Callable[[Any, Any], None], Any, str]
 """``(add_XServicer_to_server, servicer, "pkg.v1.XService")``."""
-
-log = get_logger(__name__)
 
 _health_by_server: weakref.WeakKeyDictionary[Any, HealthServicer] = weakref.WeakKeyDictionary()
 
@@ -119,78 +109,3 @@ async def report_not_serving(server: grpc.aio.Server) -> None:
     health = _health_by_server.get(server)
     if health is not None:
         await health.enter_graceful_shutdown()
-
-
-async def serve_until_signal(
-    server: grpc.aio.Server,
-    *,
-    background: Sequence[Callable[[], Awaitable[None]]] = (),
-    on_stop: Callable[[], Awaitable[None]] | None = None,
-    grace: float = 5.0,
-) -> None:
-    """Serve until SIGTERM/SIGINT (or a background loop crashes), then shut down cleanly.
-
-    A background loop that raises is treated as fatal: the process exits with the error so the
-    orchestrator restarts it, rather than serving on without, say, its outbox relay.
-    """
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    installed: list[signal.Signals] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-
-    tasks: set[asyncio.Task[None]] = set()
-    stopper = asyncio.create_task(stop.wait(), name="svckit.stop-signal")
-    crashed: BaseException | None = None
-    try:
-        await server.start()
-        tasks = {asyncio.create_task(_run_background(fn), name=_name_of(fn)) for fn in background}
-        tune_gc()
-        log.info("grpc.serving", background=sorted(task.get_name() for task in tasks))
-        crashed = await _wait_for_stop_or_crash(stopper, tasks)
-    finally:
-        log.info("grpc.stopping", grace=grace)
-        health = _health_by_server.get(server)
-        if health is not None:
-            await health.enter_graceful_shutdown()
-        await server.stop(grace)
-        for task in [stopper, *tasks]:
-            task.cancel()
-        await asyncio.gather(stopper, *tasks, return_exceptions=True)
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        if on_stop is not None:
-            await on_stop()
-        log.info("grpc.stopped")
-    if crashed is not None:
-        raise crashed
-
-
-async def _wait_for_stop_or_crash(
-    stopper: asyncio.Task[Any], tasks: set[asyncio.Task[None]]
-) -> BaseException | None:
-    """Wait for the stop signal; a background task that returns normally is simply done, one
-    that raises ends serving and its exception is returned."""
-    pending: set[asyncio.Task[Any]] = {stopper, *tasks}
-    while stopper in pending:
-        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task is not stopper and not task.cancelled() and task.exception() is not None:
-                return task.exception()
-    return None
-
-
-async def _run_background(fn: Callable[[], Awaitable[None]]) -> None:
-    try:
-        await fn()
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("background.crashed", task=_name_of(fn))
-        raise
-
-
-def _name_of(fn: Callable[[], Awaitable[None]]) -> str:
-    return getattr(fn, "__qualname__", None) or repr(fn)
