@@ -76,3 +76,15 @@ def amqp_prefix(amqp_url: str) -> Iterator[str]:
     from tests.support.broker_cleanup import delete_topology_sync
 
     delete_topology_sync(amqp_url, prefix)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis the gateways share their rate-limit buckets in (TEST_REDIS_URL, else local)."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def rate_limit_prefix() -> str:
+    """This run's Redis key prefix; its buckets expire on their own a minute after last use."""
+    return f"t{uuid.uuid4().hex[:8]}:ratelimit:"

@@ -20,7 +20,7 @@ from gateway.errors import install_error_handlers
 from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
 from gateway.metrics import metrics_endpoint
 from gateway.middleware import GatewayMiddleware
-from gateway.rate_limit import RateLimiter
+from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
 from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
@@ -80,11 +80,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ttl_seconds=config.idempotency_ttl_hours * 3600,
         deadline_seconds=config.grpc_deadline_seconds,
     )
+    limiter = create_rate_limiter(
+        config.rate_limit_per_minute, config.redis_url, key_prefix=config.rate_limit_key_prefix
+    )
     app.state.gateway = Gateway(
         config=config,
         upstreams=upstreams,
         idempotency=store,
-        limiter=RateLimiter(config.rate_limit_per_minute),
+        limiter=limiter,
         seat_maps=RenderCache(config.seat_map_cache_size),
     )
     expiry = asyncio.create_task(
@@ -97,6 +100,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         expiry.cancel()
         await asyncio.gather(expiry, return_exceptions=True)
         await upstreams.close()
+        await limiter.close()
         await engine.dispose()
 
 

@@ -59,7 +59,7 @@ class Config(DatabaseSettings):
         3600.0, gt=0, validation_alias="IDEMPOTENCY_CLEANUP_SECONDS"
     )
     rate_limit_per_minute: int = Field(120, ge=0, validation_alias="RATE_LIMIT_PER_MINUTE")
-    # Where the rate limit's buckets live, shared by every gateway process ("" = in each process).
+    # Where the rate limit's buckets live, shared by every gateway process ("none": in each).
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
     rate_limit_key_prefix: str = Field(
         "ticketing:ratelimit:", validation_alias="RATE_LIMIT_KEY_PREFIX"

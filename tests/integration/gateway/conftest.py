@@ -61,7 +61,7 @@ def upstream(fakes: Fakes) -> Fakes:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def start_gateway(
-    database_url: str, gateway_schema: str, upstream: Fakes
+    database_url: str, gateway_schema: str, upstream: Fakes, redis_url: str, rate_limit_prefix: str
 ) -> AsyncIterator[StartGateway]:
     """Start gateways (keyword overrides go to its Config); all are stopped after the test."""
     async with AsyncExitStack() as stack:
@@ -72,6 +72,8 @@ async def start_gateway(
                 "jwt_secret": JWT_SECRET,
                 "access_log": False,
                 "rate_limit_per_minute": 0,
+                "redis_url": redis_url,
+                "rate_limit_key_prefix": rate_limit_prefix,
                 "db_pool_size": 2,
                 **upstream.addresses(),
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.errors import ApiError
-from gateway.rate_limit import RateLimiter
+from gateway.rate_limit import LocalRateLimiter
 
 pytestmark = pytest.mark.unit
 
@@ -18,16 +18,16 @@ class Clock:
         return self.now
 
 
-def limited(limiter: RateLimiter, group: str = "holds", user: str = "u1") -> ApiError:
+def limited(limiter: LocalRateLimiter, group: str = "holds", user: str = "u1") -> ApiError:
     with pytest.raises(ApiError) as raised:
-        limiter.check(group, user)
+        limiter.take(group, user)
     return raised.value
 
 
 def test_a_user_may_burst_up_to_the_minutes_allowance_then_gets_429() -> None:
-    limiter = RateLimiter(3, clock=Clock())
+    limiter = LocalRateLimiter(3, clock=Clock())
     for _ in range(3):
-        limiter.check("holds", "u1")
+        limiter.take("holds", "u1")
 
     error = limited(limiter)
 
@@ -37,28 +37,28 @@ def test_a_user_may_burst_up_to_the_minutes_allowance_then_gets_429() -> None:
 
 def test_tokens_come_back_at_the_steady_rate() -> None:
     clock = Clock()
-    limiter = RateLimiter(60, clock=clock)
+    limiter = LocalRateLimiter(60, clock=clock)
     for _ in range(60):
-        limiter.check("holds", "u1")
+        limiter.take("holds", "u1")
     limited(limiter)
 
     clock.now += 1.0
-    limiter.check("holds", "u1")
+    limiter.take("holds", "u1")
     assert limited(limiter).headers["Retry-After"] == "1"
 
 
 def test_users_and_groups_have_their_own_buckets() -> None:
-    limiter = RateLimiter(1, clock=Clock())
-    limiter.check("holds", "u1")
+    limiter = LocalRateLimiter(1, clock=Clock())
+    limiter.take("holds", "u1")
 
-    limiter.check("holds", "u2")
-    limiter.check("bookings", "u1")
+    limiter.take("holds", "u2")
+    limiter.take("bookings", "u1")
     limited(limiter, "holds", "u1")
 
 
 def test_zero_disables_the_limit() -> None:
-    limiter = RateLimiter(0, clock=Clock())
+    limiter = LocalRateLimiter(0, clock=Clock())
 
     for _ in range(10_000):
-        limiter.check("holds", "u1")
+        limiter.take("holds", "u1")
     assert not limiter.enabled

@@ -45,7 +45,7 @@ BOOKINGS = "bookings"
 )
 async def hold_seats(gw: State, caller: Authenticated, body: HoldSeatsRequest) -> Response:
     user_id = acting_user(caller, body.user_id)
-    gw.limiter.check(HOLDS, str(caller.user_id))
+    await gw.limiter.check(HOLDS, str(caller.user_id))
     request = inventory_pb2.HoldSeatsRequest(
         show_id=str(body.show_id),
         user_id=user_id,
@@ -68,7 +68,7 @@ async def release_holds(
     show_id: Annotated[UUID | None, Query(alias="showId")] = None,
 ) -> Response:
     ensure_acts_for(caller, str(user_id))
-    gw.limiter.check(HOLDS, str(caller.user_id))
+    await gw.limiter.check(HOLDS, str(caller.user_id))
     request = inventory_pb2.ReleaseHoldsRequest(
         user_id=str(user_id), show_id=str(show_id) if show_id else ""
     )
@@ -96,7 +96,7 @@ async def create_booking(
 ) -> Response:
     user_id = acting_user(caller, body.user_id)
     key = one_idempotency_key(idempotency_key, body.idempotency_key)
-    gw.limiter.check(BOOKINGS, str(caller.user_id))
+    await gw.limiter.check(BOOKINGS, str(caller.user_id))
     rpc_request = booking_pb2.CreateBookingRequest(
         user_id=user_id,
         show_id=str(body.show_id),
@@ -176,7 +176,7 @@ async def cancel_booking(
 ) -> Response:
     if body is not None and body.user_id is not None:
         ensure_acts_for(caller, str(body.user_id))
-    gw.limiter.check(BOOKINGS, str(caller.user_id))
+    await gw.limiter.check(BOOKINGS, str(caller.user_id))
     request = booking_pb2.CancelBookingRequest(
         booking_id=str(booking_id), reason=body.reason if body else ""
     )
