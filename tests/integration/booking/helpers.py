@@ -1,4 +1,4 @@
-"""Small things the booking integration tests share: callers, payment events, DB reads."""
+"""Small things the booking integration tests share: new bookings, payment events, DB reads."""
 
 from __future__ import annotations
 
@@ -6,16 +6,40 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from google.protobuf.message import Message
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from booking.bootstrap import App
 from svckit.amqp import declare_exchange
 from svckit.proto_values import to_timestamp
+from tests.integration.booking.upstreams import Upstreams
+from tests.support.callers import as_user
 from tests.support.events import publish_event
+from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.common.v1 import common_pb2
 from ticketing.events.v1 import events_pb2
+
+
+async def new_booking(
+    client: booking_pb2_grpc.BookingServiceStub, upstreams: Upstreams, seats: int = 2
+) -> booking_pb2.Booking:
+    """A new user's PENDING booking of every seat of a new show."""
+    user = str(uuid.uuid4())
+    show_id, seat_ids = await upstreams.new_show(seats=seats)
+    created: booking_pb2.Booking = await client.CreateBooking(
+        booking_pb2.CreateBookingRequest(user_id=user, show_id=show_id, seat_ids=seat_ids),
+        metadata=as_user(user),
+    )
+    return created
+
+
+async def book(app: App, upstreams: Upstreams, seats: int = 2) -> booking_pb2.Booking:
+    """``new_booking`` through the booking app started as ``app``."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
+        return await new_booking(booking_pb2_grpc.BookingServiceStub(channel), upstreams, seats)
 
 
 def payment_succeeded(

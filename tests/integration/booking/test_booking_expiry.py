@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
-import grpc
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking.bootstrap import App
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
+    book,
     booking_row,
     events_for,
     payment_succeeded,
@@ -20,23 +18,11 @@ from tests.integration.booking.helpers import (
     status_of,
 )
 from tests.integration.booking.upstreams import Upstreams
-from tests.support.callers import as_user
 from tests.support.wait import eventually
-from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 
 pytestmark = pytest.mark.integration
 
 SHORT_TTL = {"booking_expiry_minutes": 0.02, "expiry_sweep_seconds": 0.2}
-
-
-async def book(app: App, upstreams: Upstreams, seats: int = 2) -> booking_pb2.Booking:
-    user = str(uuid.uuid4())
-    show_id, seat_ids = await upstreams.new_show(seats=seats)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-        return await booking_pb2_grpc.BookingServiceStub(channel).CreateBooking(
-            booking_pb2.CreateBookingRequest(user_id=user, show_id=show_id, seat_ids=seat_ids),
-            metadata=as_user(user),
-        )
 
 
 async def test_unpaid_booking_expires_and_its_seats_go_back_on_sale(

@@ -5,21 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import grpc
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking.adapters.unit_of_work import SqlUnitOfWork
-from booking.bootstrap import App
 from booking.domain.commands import CancelBooking
 from booking.domain.values import Requester
 from booking.service_layer import housekeeping
 from svckit.clock import SystemClock
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
+    book,
     events_for,
+    new_booking,
     payment_succeeded,
     publish_payment_event,
     status_of,
@@ -35,19 +35,6 @@ pytestmark = pytest.mark.integration
 NO_SWEEPS = {"expiry_sweep_seconds": 3600}
 
 
-async def book(app: App, upstreams: Upstreams, seats: int = 1) -> booking_pb2.Booking:
-    user = str(uuid.uuid4())
-    show_id, seat_ids = await upstreams.new_show(seats=seats)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{app.port}") as channel:
-        created: booking_pb2.Booking = await booking_pb2_grpc.BookingServiceStub(
-            channel
-        ).CreateBooking(
-            booking_pb2.CreateBookingRequest(user_id=user, show_id=show_id, seat_ids=seat_ids),
-            metadata=as_user(user),
-        )
-    return created
-
-
 async def backdate(engine: AsyncEngine, booking_id: str, column: str, by: timedelta) -> None:
     async with engine.begin() as conn:
         await conn.execute(
@@ -60,7 +47,7 @@ async def test_sweeper_skips_a_booking_locked_by_a_payment_and_takes_it_later(
     start_app: StartBooking, upstreams: Upstreams, booking_engine: AsyncEngine
 ) -> None:
     app = await start_app(**NO_SWEEPS)
-    busy, idle = await book(app, upstreams), await book(app, upstreams)
+    busy, idle = await book(app, upstreams, seats=1), await book(app, upstreams, seats=1)
     for booking in (busy, idle):
         await backdate(booking_engine, booking.id, "expires_at", timedelta(seconds=1))
 
@@ -121,12 +108,8 @@ async def test_refund_of_a_confirmed_booking_returns_its_seats(
     booking_engine: AsyncEngine,
     booking_events: list[AbstractIncomingMessage],
 ) -> None:
-    user = str(uuid.uuid4())
-    show_id, seat_ids = await upstreams.new_show(seats=2)
-    booking = await client.CreateBooking(
-        booking_pb2.CreateBookingRequest(user_id=user, show_id=show_id, seat_ids=seat_ids),
-        metadata=as_user(user),
-    )
+    booking = await new_booking(client, upstreams)
+    user, seat_ids = booking.user_id, [seat.seat_id for seat in booking.seats]
     paid = payment_succeeded(booking.id, user, booking.total.amount_minor)
     await publish_payment_event(channel, amqp_prefix, "payment.succeeded", paid)
 

@@ -16,6 +16,7 @@ from svckit.proto_values import to_timestamp
 from tests.integration.booking.helpers import (
     booking_row,
     events_for,
+    new_booking,
     payment_failed,
     payment_succeeded,
     publish_payment_event,
@@ -31,15 +32,6 @@ pytestmark = pytest.mark.integration
 
 Stub = booking_pb2_grpc.BookingServiceStub
 CONSUMER = "booking.payment-events"
-
-
-async def new_booking(client: Stub, upstreams: Upstreams, seats: int = 2) -> booking_pb2.Booking:
-    user = str(uuid.uuid4())
-    show_id, seat_ids = await upstreams.new_show(seats=seats)
-    return await client.CreateBooking(
-        booking_pb2.CreateBookingRequest(user_id=user, show_id=show_id, seat_ids=seat_ids),
-        metadata=as_user(user),
-    )
 
 
 def consumed(outcome: str) -> float:
