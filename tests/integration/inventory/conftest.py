@@ -3,13 +3,20 @@
 One inventory app serves the whole session (port 0, the real migrations, the booking-events
 consumer on). Its lock timeout is generous so that the races below end in clean conflicts, not
 lock timeouts; its pool is large enough for real lock contention.
+
+Every test here runs twice: on the schema as migrated (``plain``), and on a database of its own
+where the show-scoped tables are hash-partitioned by show_id (``hash-partitioned``,
+tests/integration/inventory/partitioning.py), the key rule Citus imposes.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import grpc
+import psycopg
 import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,10 +26,37 @@ from inventory.entrypoints.consumers import QUEUE
 from svckit.amqp import AmqpConnection, dlq_name, queue_name
 from svckit.db import create_engine
 from tests.integration.inventory.helpers import ShowFactory
+from tests.integration.inventory.partitioning import partition_by_show
 from tests.support.services import migrate_inventory, start_inventory
 from ticketing.inventory.v1 import inventory_pb2_grpc
 
 RACE_POOL_SIZE = 15
+PLAIN, HASH_PARTITIONED = "plain", "hash-partitioned"
+
+
+@pytest.fixture(scope="session", params=[PLAIN, HASH_PARTITIONED])
+def database_url(request: pytest.FixtureRequest, database_url: str) -> Iterator[str]:
+    """The run's database as migrated, or a second one with the show-scoped tables partitioned."""
+    if request.param == PLAIN:
+        yield database_url
+        return
+    parts = urlsplit(database_url)
+    name = f"{parts.path.lstrip('/')}_{uuid.uuid4().hex[:6]}_hashed"
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    try:
+        migrate_inventory(url)
+        partition_by_show(url)
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(
+                psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    psycopg.sql.Identifier(name)
+                )
+            )
 
 
 @pytest.fixture(scope="session")

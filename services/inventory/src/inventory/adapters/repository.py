@@ -7,6 +7,10 @@ first row instead of deadlocking; how long a lock may be waited for is the conne
 update with the ``seat_sales`` write) so a reservation costs four round trips: BEGIN, lock, write,
 COMMIT. Statements are plain SQL text run by psycopg itself (see svckit.pg), which prepares them
 after a few executions.
+
+Every statement on seats of one show names the show (``show_id = …``): the keys lead with
+show_id (migration 0003), so the show picks the partition or Citus shard and the key index, and
+the row locks stay what they were, the show's seats in id order.
 """
 
 from __future__ import annotations
@@ -56,10 +60,15 @@ AVAILABLE_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
     ORDER BY s.ordinal"""
 LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
     FROM inventory.show_seats s JOIN inventory.shows sh ON sh.show_id = s.show_id
-    WHERE s.id = ANY(CAST(%(ids)s AS uuid[]))
-       OR (s.hold_user_id = CAST(%(holder)s AS uuid) AND s.show_id = CAST(%(show_id)s AS uuid))
+    WHERE s.show_id = CAST(%(show_id)s AS uuid)
+      AND (s.id = ANY(CAST(%(ids)s AS uuid[])) OR s.hold_user_id = CAST(%(holder)s AS uuid))
     ORDER BY s.id
     FOR UPDATE OF s"""
+# Requested ids that are not seats of the show: seats of other shows, read (not locked) only to
+# name them in the refusal. Served by show_seats_id_idx.
+SEATS_OF_OTHER_SHOWS = f"""SELECT NULL, NULL, NULL, NULL, {_SEAT_COLUMNS}
+    FROM inventory.show_seats s
+    WHERE s.id = ANY(CAST(%(ids)s AS uuid[])) AND s.show_id <> CAST(%(show_id)s AS uuid)"""
 HOLD = """UPDATE inventory.show_seats SET
         status = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[])) THEN 'HELD' ELSE 'AVAILABLE' END,
         hold_user_id = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[]))
@@ -67,55 +76,56 @@ HOLD = """UPDATE inventory.show_seats SET
         hold_expires_at = CASE WHEN id = ANY(CAST(%(hold)s AS uuid[]))
                                THEN CAST(%(expires_at)s AS timestamptz) END,
         updated_at = %(now)s
-    WHERE id = ANY(CAST(%(ids)s AS uuid[]))"""
+    WHERE show_id = %(show_id)s AND id = ANY(CAST(%(ids)s AS uuid[]))"""
 RESERVE = """WITH reserved AS (
         UPDATE inventory.show_seats SET status = 'RESERVED', booking_id = %(booking_id)s,
             hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
-        WHERE id = ANY(CAST(%(reserve)s AS uuid[]))
+        WHERE show_id = %(show_id)s AND id = ANY(CAST(%(reserve)s AS uuid[]))
         RETURNING id, show_id
     ), released AS (
         UPDATE inventory.show_seats SET status = 'AVAILABLE',
             hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
-        WHERE id = ANY(CAST(%(release)s AS uuid[]))
+        WHERE show_id = %(show_id)s AND id = ANY(CAST(%(release)s AS uuid[]))
     )
     INSERT INTO inventory.seat_sales (show_seat_id, booking_id, show_id, created_at)
     SELECT id, %(booking_id)s, show_id, %(now)s FROM reserved"""
 CONFIRM = """WITH booked AS (
-        SELECT id, status FROM inventory.show_seats WHERE booking_id = %(booking_id)s
+        SELECT show_id, id, status FROM inventory.show_seats WHERE booking_id = %(booking_id)s
         ORDER BY id FOR UPDATE
     ), sold AS (
         UPDATE inventory.show_seats s SET status = 'SOLD', updated_at = %(now)s
-        FROM booked WHERE s.id = booked.id AND booked.status = 'RESERVED'
+        FROM booked
+        WHERE s.show_id = booked.show_id AND s.id = booked.id AND booked.status = 'RESERVED'
     )
     SELECT count(*) FROM booked"""
 RELEASE = """WITH booked AS (
-        SELECT id FROM inventory.show_seats WHERE booking_id = %(booking_id)s
+        SELECT show_id, id FROM inventory.show_seats WHERE booking_id = %(booking_id)s
         ORDER BY id FOR UPDATE
     ), freed AS (
         UPDATE inventory.show_seats s SET status = 'AVAILABLE', booking_id = NULL,
             updated_at = %(now)s
-        FROM booked WHERE s.id = booked.id
+        FROM booked WHERE s.show_id = booked.show_id AND s.id = booked.id
         RETURNING s.id
     ), unsold AS (
         DELETE FROM inventory.seat_sales WHERE booking_id = %(booking_id)s
     )
     SELECT count(*) FROM freed"""
 _RELEASE_HOLDS = """WITH mine AS (
-        SELECT id, hold_expires_at FROM inventory.show_seats
+        SELECT show_id, id, hold_expires_at FROM inventory.show_seats
         WHERE hold_user_id = %(user_id)s {show_filter}
         ORDER BY id FOR UPDATE
     ), freed AS (
         UPDATE inventory.show_seats s SET status = 'AVAILABLE', hold_user_id = NULL,
             hold_expires_at = NULL, updated_at = %(now)s
-        FROM mine WHERE s.id = mine.id
+        FROM mine WHERE s.show_id = mine.show_id AND s.id = mine.id
     )
     SELECT count(*) FROM mine WHERE hold_expires_at > %(now)s"""
 RELEASE_HOLDS = _RELEASE_HOLDS.format(show_filter="")
 RELEASE_HOLDS_OF_SHOW = _RELEASE_HOLDS.format(show_filter="AND show_id = %(show_id)s")
 FREE_EXPIRED_HOLDS = """UPDATE inventory.show_seats s
     SET status = 'AVAILABLE', hold_user_id = NULL, hold_expires_at = NULL, updated_at = %(now)s
-    WHERE s.id IN (
-        SELECT id FROM inventory.show_seats
+    WHERE (s.show_id, s.id) IN (
+        SELECT show_id, id FROM inventory.show_seats
         WHERE status = 'HELD' AND hold_expires_at <= %(now)s
         ORDER BY id LIMIT %(batch_size)s FOR UPDATE SKIP LOCKED
     ) AND s.status = 'HELD' AND s.hold_expires_at <= %(now)s"""
@@ -147,6 +157,14 @@ def _seat(row: Sequence[Any]) -> Seat:
 
 def _ids(seats: Sequence[Seat]) -> list[uuid.UUID]:
     return [uuid.UUID(seat.id) for seat in seats]
+
+
+def _show_of(seats: Sequence[Seat]) -> str:
+    """The one show of seats that a use case locked together (lock_seats locks one show's)."""
+    shows = {seat.show_id for seat in seats}
+    if len(shows) != 1:
+        raise ValueError(f"seats of {len(shows)} shows written together")
+    return shows.pop()
 
 
 def translate(exc: psycopg.Error) -> Exception:
@@ -233,13 +251,16 @@ class SqlSeatRepository:
                 "show_id": show_id,
             },
         )
-        show: Show | None = None
-        seats: list[Seat] = []
-        for row in rows:
-            seat = _seat(row)
-            seats.append(seat)
-            if show is None and seat.show_id == show_id:
-                show = _show(row)
+        show = _show(rows[0]) if rows else None
+        seats = [_seat(row) for row in rows]
+        locked = {seat.id for seat in seats}
+        others = [seat_id for seat_id in seat_ids if seat_id not in locked]
+        if others:
+            found = await self._rows(
+                SEATS_OF_OTHER_SHOWS,
+                {"ids": [uuid.UUID(seat_id) for seat_id in others], "show_id": show_id},
+            )
+            seats += [_seat(row) for row in found]
         return show, seats
 
     async def hold(
@@ -255,6 +276,7 @@ class SqlSeatRepository:
         await self._execute(
             HOLD,
             {
+                "show_id": _show_of([*hold, *release]),
                 "hold": _ids(hold),
                 "ids": _ids([*hold, *release]),
                 "user_id": user_id,
@@ -266,9 +288,12 @@ class SqlSeatRepository:
     async def reserve(
         self, booking_id: str, reserve: Sequence[Seat], release: Sequence[Seat], now: datetime
     ) -> None:
+        if not reserve and not release:
+            return
         await self._execute(
             RESERVE,
             {
+                "show_id": _show_of([*reserve, *release]),
                 "booking_id": booking_id,
                 "reserve": _ids(reserve),
                 "release": _ids(release),
