@@ -180,3 +180,41 @@ async def _both(answered: Counter[str]) -> bool:
 
 async def _at_least(answered: Counter[str], name: str, count: int) -> bool:
     return answered[name] >= count
+
+
+async def test_the_only_replica_restarted_is_used_again_within_a_second() -> None:
+    only = Replica("only")
+    only.start()
+    try:
+        await only.wait_serving()
+        channel = create_channel(only.address, services=[CATALOG])
+        try:
+            assert await who_answers(channel) == "only"
+            only.kill()
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as down:
+                await who_answers(channel)
+            failed_after = time.monotonic() - started
+            assert down.value.code() == grpc.StatusCode.UNAVAILABLE  # not a 5 s deadline
+
+            only.start()
+            serving_at = await only.wait_serving()
+
+            async def answered() -> bool:
+                try:
+                    return await who_answers(channel) == "only"
+                except grpc.aio.AioRpcError:
+                    return False
+
+            await eventually(answered, timeout=RECOVERY_BOUND_S * 2, interval=0.01)
+            recovery = time.monotonic() - serving_at
+        finally:
+            await channel.close()
+    finally:
+        only.kill()
+    print(
+        f"\nonly replica down: a call failed UNAVAILABLE after {failed_after:.3f} s; "
+        f"restarted, it answered {recovery:.3f} s after serving"
+    )
+    assert failed_after < DEADLINE_S
+    assert recovery < RECOVERY_BOUND_S
