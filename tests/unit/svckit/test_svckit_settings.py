@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError
 
 from svckit.config import ConfigError
 from svckit.settings import (
     CommaSeparated,
     DatabaseSettings,
+    Secrets,
     ServiceSettings,
     pool_size,
     port,
@@ -24,14 +25,8 @@ class Probe(ServiceSettings):
         2000, ge=1, validation_alias=AliasChoices("DB_LOCK_TIMEOUT_MS", "PROBE_LOCK_TIMEOUT_MS")
     )
     hold_minutes: float = Field(5.0, gt=0, validation_alias="SEAT_HOLD_MINUTES")
-    secrets: CommaSeparated = Field((), validation_alias="PROBE_SECRETS")
-
-    @field_validator("secrets")
-    @classmethod
-    def _at_least_one(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ConfigError("PROBE_SECRETS", "needs at least one secret")
-        return value
+    secrets: Secrets = Field(validation_alias="PROBE_SECRETS")
+    origins: CommaSeparated = Field((), validation_alias="PROBE_ORIGINS")
 
 
 BASE = {"PROBE_SECRETS": "s1"}
@@ -51,6 +46,7 @@ def test_values_are_read_stripped_and_parsed() -> None:
     assert probe.grpc_port == 6000
     assert probe.hold_minutes == 0.05
     assert probe.secrets == ("new", "old")
+    assert probe.origins == ()
 
 
 def test_an_older_name_still_works_and_the_canonical_one_wins() -> None:

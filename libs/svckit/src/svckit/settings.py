@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AliasChoices, BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -46,6 +46,7 @@ __all__ = [
     "DatabaseSettings",
     "Environment",
     "LogLevel",
+    "Secrets",
     "ServiceInfo",
     "ServiceSettings",
     "Settings",
@@ -77,7 +78,17 @@ def _split_commas(value: Any) -> Any:
 
 
 CommaSeparated = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split_commas)]
-"""``a, b,c`` → ``("a", "b", "c")``: lists in one variable (secrets for rotation, origins)."""
+"""``a, b,c`` → ``("a", "b", "c")``: a list in one variable (allowed origins)."""
+
+
+def _at_least_one(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    if not secrets:
+        raise ValueError("needs at least one secret")
+    return secrets
+
+
+Secrets = Annotated[CommaSeparated, AfterValidator(_at_least_one)]
+"""One or more comma-separated secrets, so a new one can be added before the old is retired."""
 
 
 def _upper(value: Any) -> Any:

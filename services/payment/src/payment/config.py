@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 
-from svckit.config import ConfigError
-from svckit.settings import CommaSeparated, ServiceInfo, ServiceSettings, pool_size, port
+from svckit.settings import Secrets, ServiceInfo, ServiceSettings, pool_size, port
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -19,12 +18,9 @@ SERVICE = ServiceInfo(
     grpc_service="ticketing.payment.v1.PaymentService",
 )
 
-PAYMENT_WEBHOOK_SECRET = "PAYMENT_WEBHOOK_SECRET"
-
 
 class Config(ServiceSettings):
-    webhook_secrets: CommaSeparated = Field(validation_alias=PAYMENT_WEBHOOK_SECRET)
-    """Comma-separated, so a new secret can be added before the old one is retired."""
+    webhook_secrets: Secrets = Field(validation_alias="PAYMENT_WEBHOOK_SECRET")
     grpc_port: int = port("GRPC_PORT", 7054)
     metrics_port: int = port("METRICS_PORT", 9104)
     db_pool_size: int = pool_size("payment", 10)
@@ -52,10 +48,3 @@ class Config(ServiceSettings):
     @property
     def simulation_enabled(self) -> bool:
         return self.env == "development"
-
-    @field_validator("webhook_secrets")
-    @classmethod
-    def _at_least_one(cls, secrets: tuple[str, ...]) -> tuple[str, ...]:
-        if not secrets:
-            raise ConfigError(PAYMENT_WEBHOOK_SECRET, "needs at least one secret")
-        return secrets

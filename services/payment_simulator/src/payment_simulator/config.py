@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field
 
 from svckit import settings
-from svckit.config import ConfigError
-from svckit.settings import CommaSeparated, port
-
-WEBHOOK_SECRET = "WEBHOOK_SECRET"
-PAYMENT_WEBHOOK_SECRET = "PAYMENT_WEBHOOK_SECRET"
+from svckit.settings import Secrets, port
 
 
 class Settings(settings.Settings):
     # Its own name first; an environment every process shares (make run's) may set only the
     # payment service's name, which signs with the same secret.
-    webhook_secrets: CommaSeparated = Field(
-        validation_alias=AliasChoices(WEBHOOK_SECRET, PAYMENT_WEBHOOK_SECRET)
+    webhook_secrets: Secrets = Field(
+        validation_alias=AliasChoices("WEBHOOK_SECRET", "PAYMENT_WEBHOOK_SECRET")
     )
     # Loopback unless told otherwise: the checkout pages pay any session (containers set
     # SIMULATOR_HOST=0.0.0.0).
@@ -42,10 +38,3 @@ class Settings(settings.Settings):
     def base_url(self) -> str:
         """Where customers' browsers reach the checkout pages."""
         return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
-
-    @field_validator("webhook_secrets")
-    @classmethod
-    def _at_least_one(cls, secrets: tuple[str, ...]) -> tuple[str, ...]:
-        if not secrets:
-            raise ConfigError(WEBHOOK_SECRET, "needs at least one secret")
-        return secrets
