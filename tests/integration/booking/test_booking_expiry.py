@@ -8,6 +8,7 @@ import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from svckit.proto_values import from_timestamp
 from tests.integration.booking.conftest import StartBooking
 from tests.integration.booking.helpers import (
     book,
@@ -97,7 +98,7 @@ async def test_payment_past_expiry_but_before_the_sweep_is_rejected_too(
 ) -> None:
     app = await start_app(booking_expiry_minutes=0.02, expiry_sweep_seconds=3600)
     booking = await book(app, upstreams)
-    expires_at = booking.expires_at.ToDatetime(tzinfo=UTC)
+    expires_at = from_timestamp(booking.expires_at)
 
     async def overdue() -> bool:
         return datetime.now(UTC) > expires_at

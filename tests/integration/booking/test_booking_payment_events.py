@@ -12,7 +12,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from svckit.proto_values import to_timestamp
+from svckit.proto_values import from_timestamp, to_timestamp
 from tests.integration.booking.helpers import (
     booking_row,
     events_for,
@@ -133,7 +133,7 @@ async def test_failed_payment_keeps_the_booking_and_never_shortens_its_expiry(
     soon = datetime.now(UTC) + timedelta(minutes=1)
     await set_expiry(booking_engine, nearly_due.id, soon)
     plenty_left = await new_booking(client, upstreams, seats=1)
-    later = plenty_left.expires_at.ToDatetime(tzinfo=UTC)
+    later = from_timestamp(plenty_left.expires_at)
 
     published_at = datetime.now(UTC)
     for booking in (nearly_due, plenty_left):

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inventory.bootstrap import App
+from svckit.proto_values import from_timestamp
 from tests.integration.inventory.helpers import ShowFactory, new_id, reason_of, seat_rows
 from tests.support.services import start_inventory
 from tests.support.wait import eventually
@@ -173,7 +174,7 @@ async def test_an_expired_hold_frees_the_seat_at_once_without_cleanup(
     a, b = new_id(), new_id()
     a1, a2 = show.seat("A1"), show.seat("A2")
     held = await short_hold.HoldSeats(hold(show.show_id, a, a1, a2))
-    expires_at = held.holds[0].expires_at.ToDatetime(tzinfo=UTC)
+    expires_at = from_timestamp(held.holds[0].expires_at)
 
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await short_hold.HoldSeats(hold(show.show_id, b, a1))
@@ -201,7 +202,7 @@ async def test_cleanup_job_turns_expired_holds_into_plain_available_rows(
     show = await shows.open()
     user = new_id()
     held = await short_hold.HoldSeats(hold(show.show_id, user, show.seat("B1"), show.seat("B2")))
-    expires_at = held.holds[0].expires_at.ToDatetime(tzinfo=UTC)
+    expires_at = from_timestamp(held.holds[0].expires_at)
 
     async def expired() -> bool:
         return datetime.now(UTC) > expires_at
