@@ -6,7 +6,7 @@ Out: each service's entrypoints declare one table::
     ERROR_TABLE: ErrorTable = {
         SeatUnavailable: grpc.StatusCode.FAILED_PRECONDITION,
         NotFound: grpc.StatusCode.NOT_FOUND,
-        SeatsTaken: StatusWithInfo(grpc.StatusCode.ALREADY_EXISTS, seats_taken_info),
+        Refused: StatusWithInfo(grpc.StatusCode.ALREADY_EXISTS, refusal_info),
     }
 
 Lookup walks the exception's MRO, so a base class in the table covers its subclasses. The

@@ -10,8 +10,8 @@ value types those messages share are converted here, once:
   code; any value with ``amount_minor`` and ``currency`` (each service has its own ``Money``)
   converts to it;
 * a contract message of string fields that describes the metadata keys of a
-  ``google.rpc.ErrorInfo`` (inventory's ``SeatsUnavailableMetadata``) converts to and from that
-  metadata, so both sides spell the keys by the generated field names.
+  ``google.rpc.ErrorInfo`` converts to and from that metadata, so the service that writes it and
+  the callers that read it spell the keys by the generated field names.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ M = TypeVar("M", bound=Message)
 
 
 class AmountInMinorUnits(Protocol):
-    """What a service's own money value offers (booking's, payment's ``Money``)."""
+    """What a service's own money value offers."""
 
     @property
     def amount_minor(self) -> int: ...
