@@ -5,16 +5,23 @@ Shared by every service's tests; each section belongs to its service's owner, ke
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+
+def migrate_schema(database_url: str, service: str) -> None:
+    """Bring ``service``'s schema to its newest revision, as ``python -m <service> migrate``."""
+    from svckit.migrations import migrate
+
+    info = importlib.import_module(f"{service}.config").SERVICE
+    migrate(database_url, info.migrations, info.schema)
+
 
 # --- booking -----------------------------------------------------------------------------------
 
 
 def migrate_booking(database_url: str) -> None:
-    from booking.config import MIGRATIONS_DIR
-    from svckit.migrations import migrate
-
-    migrate(database_url, MIGRATIONS_DIR, "booking")
+    migrate_schema(database_url, "booking")
 
 
 def booking_config(
@@ -74,10 +81,7 @@ async def start_booking(
 
 
 def migrate_inventory(database_url: str) -> None:
-    from inventory.config import MIGRATIONS_DIR
-    from svckit.migrations import migrate
-
-    migrate(database_url, MIGRATIONS_DIR, "inventory")
+    migrate_schema(database_url, "inventory")
 
 
 def inventory_config(database_url: str, amqp_url: str, amqp_prefix: str, **overrides: Any) -> Any:
@@ -116,10 +120,7 @@ PAYMENT_WEBHOOK_SECRET = "whsec_ticketing_tests"
 
 
 def migrate_payment(database_url: str) -> None:
-    from payment.config import MIGRATIONS_DIR
-    from svckit.migrations import migrate
-
-    migrate(database_url, MIGRATIONS_DIR, "payment")
+    migrate_schema(database_url, "payment")
 
 
 def payment_config(
@@ -255,10 +256,7 @@ async def start_simulator(webhook_url: str, **overrides: Any) -> UvicornServer:
 
 
 def migrate_catalog(database_url: str) -> None:
-    from catalog.config import MIGRATIONS_DIR
-    from svckit.migrations import migrate
-
-    migrate(database_url, MIGRATIONS_DIR, "catalog")
+    migrate_schema(database_url, "catalog")
 
 
 def catalog_config(database_url: str, *, inventory_addr: str, **overrides: Any) -> Any:
