@@ -509,6 +509,8 @@ class Show(_message.Message):
     SCREEN_NAME_FIELD_NUMBER: _builtins.int
     CITY_FIELD_NUMBER: _builtins.int
     CAPACITY_FIELD_NUMBER: _builtins.int
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    WAITING_ROOM_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     movie_id: _builtins.str
     screen_id: _builtins.str
@@ -530,6 +532,14 @@ class Show(_message.Message):
 
     @_builtins.property
     def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___TierPrice]: ...
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
+        """When the seats go on sale; unset: on sale as soon as the show is bookable."""
+
+    @_builtins.property
+    def waiting_room(self) -> Global___WaitingRoom:
+        """Unset: no waiting room guards the show (holds and bookings need no admission pass)."""
+
     def __init__(
         self,
         *,
@@ -547,14 +557,42 @@ class Show(_message.Message):
         screen_name: _builtins.str = ...,
         city: _builtins.str = ...,
         capacity: _builtins.int = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
+        waiting_room: Global___WaitingRoom | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "on_sale_at", b"on_sale_at", "start_time", b"start_time", "waiting_room", b"waiting_room"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bookable", b"bookable", "capacity", b"capacity", "city", b"city", "currency", b"currency", "end_time", b"end_time", "id", b"id", "movie_id", b"movie_id", "movie_title", b"movie_title", "prices", b"prices", "screen_id", b"screen_id", "screen_name", b"screen_name", "start_time", b"start_time", "theatre_id", b"theatre_id", "theatre_name", b"theatre_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bookable", b"bookable", "capacity", b"capacity", "city", b"city", "currency", b"currency", "end_time", b"end_time", "id", b"id", "movie_id", b"movie_id", "movie_title", b"movie_title", "on_sale_at", b"on_sale_at", "prices", b"prices", "screen_id", b"screen_id", "screen_name", b"screen_name", "start_time", b"start_time", "theatre_id", b"theatre_id", "theatre_name", b"theatre_name", "waiting_room", b"waiting_room"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Show: _TypeAlias = Show  # noqa: Y015
+
+@_typing.final
+class WaitingRoom(_message.Message):
+    """A waiting room in front of a show's on-sale (served by ticketing.waitingroom.v1): people are
+    admitted in queue order at admit_per_minute, never more than max_active holding a valid pass.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ADMIT_PER_MINUTE_FIELD_NUMBER: _builtins.int
+    MAX_ACTIVE_FIELD_NUMBER: _builtins.int
+    admit_per_minute: _builtins.int
+    max_active: _builtins.int
+    def __init__(
+        self,
+        *,
+        admit_per_minute: _builtins.int = ...,
+        max_active: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["admit_per_minute", b"admit_per_minute", "max_active", b"max_active"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WaitingRoom: _TypeAlias = WaitingRoom  # noqa: Y015
 
 @_typing.final
 class CreateShowRequest(_message.Message):
@@ -565,6 +603,8 @@ class CreateShowRequest(_message.Message):
     START_TIME_FIELD_NUMBER: _builtins.int
     CURRENCY_FIELD_NUMBER: _builtins.int
     PRICES_FIELD_NUMBER: _builtins.int
+    ON_SALE_AT_FIELD_NUMBER: _builtins.int
+    WAITING_ROOM_FIELD_NUMBER: _builtins.int
     movie_id: _builtins.str
     screen_id: _builtins.str
     currency: _builtins.str
@@ -574,6 +614,14 @@ class CreateShowRequest(_message.Message):
     def prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___TierPrice]:
         """One price per tier present on the screen."""
 
+    @_builtins.property
+    def on_sale_at(self) -> _timestamp_pb2.Timestamp:
+        """Optional; a waiting room needs it."""
+
+    @_builtins.property
+    def waiting_room(self) -> Global___WaitingRoom:
+        """Optional: guard the on-sale with a waiting room."""
+
     def __init__(
         self,
         *,
@@ -582,10 +630,12 @@ class CreateShowRequest(_message.Message):
         start_time: _timestamp_pb2.Timestamp | None = ...,
         currency: _builtins.str = ...,
         prices: _abc.Iterable[Global___TierPrice] | None = ...,
+        on_sale_at: _timestamp_pb2.Timestamp | None = ...,
+        waiting_room: Global___WaitingRoom | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["start_time", b"start_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["on_sale_at", b"on_sale_at", "start_time", b"start_time", "waiting_room", b"waiting_room"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "movie_id", b"movie_id", "prices", b"prices", "screen_id", b"screen_id", "start_time", b"start_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "movie_id", b"movie_id", "on_sale_at", b"on_sale_at", "prices", b"prices", "screen_id", b"screen_id", "start_time", b"start_time", "waiting_room", b"waiting_room"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

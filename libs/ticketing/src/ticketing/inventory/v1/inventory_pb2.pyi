@@ -60,6 +60,10 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
     SeatsUnavailableMetadata, each under its field name.
     """
+    ADMISSION_REQUIRED: _ErrorReason.ValueType  # 2
+    """PERMISSION_DENIED from HoldSeats or ReserveSeats: a waiting room guards the show and the user
+    holds no valid admission pass (ticketing.waitingroom.v1); the call changed nothing.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The google.rpc.ErrorInfo reasons of InventoryService that callers act on. As in AIP-193, the
@@ -71,6 +75,10 @@ SEATS_UNAVAILABLE: ErrorReason.ValueType  # 1
 """ALREADY_EXISTS from HoldSeats or ReserveSeats: some requested seats are held by another user
 or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
 SeatsUnavailableMetadata, each under its field name.
+"""
+ADMISSION_REQUIRED: ErrorReason.ValueType  # 2
+"""PERMISSION_DENIED from HoldSeats or ReserveSeats: a waiting room guards the show and the user
+holds no valid admission pass (ticketing.waitingroom.v1); the call changed nothing.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
 
