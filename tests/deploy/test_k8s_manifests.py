@@ -1,6 +1,7 @@
 """The Kubernetes manifests (deploy/k8s): every overlay renders with ``kubectl kustomize`` and every
 object validates against the Kubernetes API schema; the objects every service needs are there;
-the NetworkPolicies let each service be reached by its callers only.
+the NetworkPolicies let each service be reached by its callers only; and no container leaves a
+setting unset that its settings model requires.
 
 kubernetes-validate knows the built-in kinds only. A custom resource (the RabbitMQ operator's
 ``RabbitmqCluster``) is skipped by name, and its fields are checked here against the operator's
@@ -10,15 +11,22 @@ CRD as written down below.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
+
+from svckit import cli
 
 pytestmark = pytest.mark.deploy
 
@@ -28,7 +36,7 @@ OVERLAYS = ("dev", "production")
 # The oldest Kubernetes the manifests are for (native gRPC probes are GA in 1.27) and the newest
 # schema kubernetes-validate ships.
 KUBERNETES_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
-GRPC_SERVICES = {"catalog": 50051, "inventory": 50052, "booking": 50053, "payment": 50054}
+GRPC_SERVICES = {"catalog": 7051, "inventory": 7052, "booking": 7053, "payment": 7054}
 SERVICES = (*GRPC_SERVICES, "gateway")
 # Who calls whom over gRPC, read from the code: each caller's *_ADDR settings.
 CALLS = {
@@ -131,7 +139,7 @@ def test_every_object_of_the_overlay_validates_against_the_kubernetes_schema(ove
 def test_validation_is_strict_about_unknown_fields() -> None:
     deployment = one("dev", "Deployment", "inventory")
     typo = yaml.safe_load(yaml.safe_dump(deployment))
-    containers(typo)[0]["readinessProbe"]["grpc"]["prot"] = 50052
+    containers(typo)[0]["readinessProbe"]["grpc"]["prot"] = 7052
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(typo, KUBERNETES_VERSIONS[0], strict=True)
 
@@ -331,16 +339,17 @@ def test_each_service_is_reachable_from_its_callers_only(overlay: str) -> None:
         assert allowed == {caller for caller, callee in CALLS if callee == target}, target
 
 
-def test_in_dev_only_the_services_reach_postgresql_and_rabbitmq() -> None:
+def test_in_dev_only_the_services_reach_postgresql_rabbitmq_and_redis() -> None:
     pods = _pods("dev")
     for source in pods:
         database = _reachable("dev", source, "postgres", 5432)
         assert database == (source in {*SERVICES, *(f"{name}-migrate" for name in SERVICES)})
         broker = _reachable("dev", source, "rabbitmq", 5672)
         assert broker == (source in {"inventory", "booking", "payment"}), source
+        assert _reachable("dev", source, "redis", 6379) == (source == "gateway"), source
     assert _reachable("dev", "payment", "simulator", 8010)
     assert _reachable("dev", "simulator", "gateway", 8001)
-    assert not _reachable("dev", "simulator", "payment", 50054)
+    assert not _reachable("dev", "simulator", "payment", 7054)
 
 
 def test_every_ticketing_pod_starts_from_deny_all() -> None:
@@ -350,3 +359,125 @@ def test_every_ticketing_pod_starts_from_deny_all() -> None:
         for name in SERVICES:
             labels = one(overlay, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
             assert _matches(deny["podSelector"], labels), name
+
+
+# --- every setting a process requires is set ------------------------------------------------
+
+LOOPBACK = re.compile(r"127\.0\.0\.1|localhost")
+
+
+def _settings_of(module: str, command: str) -> type[BaseSettings]:
+    """The settings class ``python -m <module> <command>`` reads: its ``__main__`` hands its
+    commands to svckit.cli.main, which is stood in for here to catch them."""
+    caught: dict[str, Any] = {}
+
+    def catch(prog: str, commands: dict[str, Any], *args: Any, **kwargs: Any) -> int:
+        caught.update(commands)
+        return 0
+
+    entry = importlib.import_module(f"{module}.__main__")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "main", catch)
+        entry.main([command])
+    assert command in caught, f"python -m {module} has no command {command!r}"
+    settings: type[BaseSettings] = caught[command].settings
+    return settings
+
+
+def _names(field: FieldInfo, name: str) -> set[str]:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return {str(choice) for choice in alias.choices}
+    return {str(alias)} if alias else {name.upper()}
+
+
+@functools.cache
+def _code_of(module: str) -> str:
+    """The code that reads a process's settings: its package and svckit, without the models."""
+    packages = [
+        Path(importlib.import_module(name).__file__ or "").parent for name in (module, "svckit")
+    ]
+    return "\n".join(
+        path.read_text()
+        for package in packages
+        for path in sorted(package.rglob("*.py"))
+        if path.name not in {"config.py", "settings.py"}
+    )
+
+
+def _required(module: str, settings: type[BaseSettings]) -> dict[str, set[str]]:
+    """The settings a cluster must set, by field: those without a default, and those whose
+    default points at this machine (an address or URL on 127.0.0.1) if the process reads them
+    (catalog inherits AMQP_URL from the shared model but never connects to RabbitMQ)."""
+    return {
+        name: _names(field, name)
+        for name, field in settings.model_fields.items()
+        if field.is_required()
+        or (
+            isinstance(field.default, str)
+            and LOOPBACK.search(field.default)
+            and re.search(rf"\.{name}\b", _code_of(module))
+        )
+    }
+
+
+def _environment(overlay: str, container: Object) -> dict[str, str]:
+    """Every variable the container gets and where from (env, ConfigMap or Secret)."""
+    maps = objects(overlay, "ConfigMap")
+    secrets = objects(overlay, "Secret")
+    given = {env["name"]: "env" for env in container.get("env", [])}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            name = source["configMapRef"]["name"]
+            given |= {key: name for key in maps[name].get("data", {})}
+        if "secretRef" in source:
+            name = source["secretRef"]["name"]
+            given |= {key: name for key in secrets[name].get("data", {})}
+    return given
+
+
+def _processes(overlay: str) -> Iterator[tuple[str, Object, str, str]]:
+    for obj in render(overlay):
+        if obj["kind"] not in {"Deployment", "Job"}:
+            continue
+        for container in containers(obj):
+            command = container.get("command", [])
+            if command[:2] == ["python", "-m"]:
+                module = command[2]
+                yield obj["metadata"]["name"], container, module, (command[3:] or ["serve"])[0]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_process_gets_every_setting_its_model_requires(overlay: str) -> None:
+    checked, unset = [], []
+    for workload, container, module, command in _processes(overlay):
+        settings = _settings_of(module, command)
+        given = _environment(overlay, container)
+        for field, names in _required(module, settings).items():
+            if not names & set(given):
+                unset.append(f"{workload}: {field} ({' or '.join(sorted(names))})")
+        checked.append(workload)
+    assert unset == []
+    assert set(checked) >= {*SERVICES, *(f"{name}-migrate" for name in SERVICES)}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_variable_an_overlay_sets_is_a_setting_of_its_process(overlay: str) -> None:
+    """A misspelt name would be ignored and the process would run on its default."""
+    known_anywhere: set[str] = set()
+    unknown = []
+    for workload, container, module, command in _processes(overlay):
+        settings = _settings_of(module, "serve" if command == "migrate" else command)
+        known = set().union(*(_names(f, n) for n, f in settings.model_fields.items()))
+        known_anywhere |= known
+        for name, source in _environment(overlay, container).items():
+            if source.startswith("ticketing-config"):
+                continue  # every process's: checked against all of them below
+            if name not in known:
+                unknown.append(f"{workload}: {name} (from {source})")
+    shared = objects(overlay, "ConfigMap")
+    (common,) = (config for name, config in shared.items() if name.startswith("ticketing-config"))
+    unknown += [
+        f"ticketing-config: {name}" for name in common["data"] if name not in known_anywhere
+    ]
+    assert unknown == []
