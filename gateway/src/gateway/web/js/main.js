@@ -8,7 +8,8 @@ import { SeatMap, seatLabel, STATUS_TEXT } from "./seatmap.js";
 const main = document.getElementById("main");
 const live = document.getElementById("live");
 const POLL_MS = 2000;
-let cleanup = null;
+let current = null; // the view on screen: {stale, cleanup, painted}
+const STALE = new Error("stale view");
 
 const announce = (text) => {
   live.textContent = "";
@@ -17,14 +18,18 @@ const announce = (text) => {
 const user = () => currentUser();
 const errorText = (error) => (error instanceof ApiError ? error.message : "Something went wrong; try again.");
 
-function page(title, html) {
+// Paint a page of ``view``; a view the person already left (a slow fetch) paints nothing. Focus
+// moves to the heading only on a view's first paint, not on its live updates.
+function page(view, title, html) {
+  if (view.stale) throw STALE;
   document.title = `${title} · Ticketing`;
   main.innerHTML = html;
   const h1 = main.querySelector("h1");
-  if (h1) {
+  if (h1 && !view.painted) {
     h1.tabIndex = -1;
     h1.focus({ preventScroll: true });
   }
+  view.painted = true;
 }
 
 function paintHeader() {
@@ -43,15 +48,15 @@ function paintHeader() {
   }
 }
 
-function needSignIn(title) {
-  page(title, `<h1>${esc(title)}</h1><p>Sign in to see this page.</p>
+function needSignIn(view, title) {
+  page(view, title, `<h1>${esc(title)}</h1><p>Sign in to see this page.</p>
     <p><a class="button" href="#/sign-in?next=${encodeURIComponent(location.hash)}">Sign in</a></p>`);
 }
 
 // ---------------------------------------------------------------- sign-in (development)
-function signInPage(params) {
+function signInPage(params, view) {
   const next = params.get("next") || "#/";
-  page("Sign in", `<h1>Sign in</h1>
+  page(view, "Sign in", `<h1>Sign in</h1>
     <p>Development sign-in: pick a demo user, or type any name to become a new customer.</p>
     <div class="choices">
       <button type="button" data-name="alice">Sign in as alice</button>
@@ -102,7 +107,7 @@ async function allShows(theatreId) {
   return shows;
 }
 
-async function whatsOn(params) {
+async function whatsOn(params, view) {
   const theatreId = params.get("theatre") || "";
   const [movies, theatres, shows] = await Promise.all([
     api("/movies?pageSize=100"), api("/theatres?pageSize=100"), allShows(theatreId),
@@ -130,7 +135,7 @@ async function whatsOn(params) {
       <ul class="times" aria-label="Showtimes of ${esc(movie.title)}">${list.map((s) =>
         `<li><a class="time" href="#/show/${esc(s.id)}" aria-label="${esc(`${movie.title}, ${when(s.startTime)}, ${s.theatreName}, ${s.screenName}`)}"><strong>${esc(clock(s.startTime))}</strong><span>${esc(s.theatreName)} · ${esc(s.screenName)}</span></a></li>`).join("")}</ul></li>`;
   });
-  page("What's on", `<h1>What's on</h1>
+  page(view, "What's on", `<h1>What's on</h1>
     <form class="filters" id="filters"><label for="theatre">Theatre</label>
       <select id="theatre"><option value="">All theatres</option>${theatres.theatres.map((t) =>
         `<option value="${esc(t.id)}"${t.id === theatreId ? " selected" : ""}>${esc(t.name)}, ${esc(t.city)}</option>`).join("")}</select></form>
@@ -143,14 +148,14 @@ async function whatsOn(params) {
 }
 
 // ---------------------------------------------------------------- show: the seat map
-async function showPage(showId) {
+async function showPage(showId, params, view) {
   const show = await api(`/shows/${showId}`);
   const me = user();
   const mapPath = () => `/seats/shows/${showId}${me ? `?userId=${me.userId}` : ""}`;
   const [layout, initial] = await Promise.all([api(`/seats/screens/${show.screenId}`), api(mapPath())]);
   const currency = initial.currency;
   const prices = show.prices.map((p) => `<li><span class="swatch tier-${p.tier.toLowerCase()}" aria-hidden="true"></span>${esc(tierName(p.tier))} <strong>${esc(money(p.amount, show.currency))}</strong></li>`).join("");
-  page(show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>
+  page(view, show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>
     <dl class="facts"><dt>Theatre</dt><dd>${esc(show.theatreName)}, ${esc(show.city)}</dd>
       <dt>Screen</dt><dd>${esc(show.screenName)}</dd><dt>Starts</dt><dd>${esc(when(show.startTime))}</dd></dl>
     <h2>Prices</h2><ul class="legend prices">${prices}</ul>
@@ -208,6 +213,7 @@ async function showPage(showId) {
   const same = (a, b) => a.size === b.size && [...a].every((x) => b.has(x));
 
   function draw() {
+    if (view.stale) return;
     const list = [...picked].sort();
     const holding = held.size > 0 && same(picked, held);
     const left = holdExpires ? holdExpires - Date.now() : 0;
@@ -335,8 +341,8 @@ async function showPage(showId) {
 const STATUS_LABEL = { PENDING: "Waiting for payment", CONFIRMED: "Confirmed", EXPIRED: "Expired", CANCELLED: "Cancelled", REFUNDED: "Refunded" };
 const badge = (status) => `<span class="badge b-${esc(status.toLowerCase())}">${esc(STATUS_LABEL[status] || status)}</span>`;
 
-async function bookingPage(bookingId, params) {
-  if (!user()) return needSignIn("Your booking");
+async function bookingPage(bookingId, params, view) {
+  if (!user()) return needSignIn(view, "Your booking");
   let booking = await api(`/bookings/${bookingId}`);
   let note = params.get("paid") === "1" ? "" : "";
   let refundPanel = "";
@@ -344,6 +350,7 @@ async function bookingPage(bookingId, params) {
   const returning = params.has("checkout");
 
   function draw() {
+    if (view.stale) return;
     const b = booking;
     const pending = b.status === "PENDING";
     const failed = pending && b.payment && b.payment.status === "FAILED";
@@ -366,7 +373,7 @@ async function bookingPage(bookingId, params) {
     } else if (b.status === "REFUNDED") {
       state = `<p class="notice">Refunded: ${esc(money((b.payment && b.payment.refundedAmount) || 0, b.currency))} of ${esc(money(b.totalAmount, b.currency))} is on its way back to you.</p>`;
     }
-    page("Your booking", `<h1>Your booking ${badge(b.status)}</h1>
+    page(view, "Your booking", `<h1>Your booking ${badge(b.status)}</h1>
       <dl class="facts"><dt>Movie</dt><dd>${esc(b.show.movie)}</dd><dt>Theatre</dt><dd>${esc(b.show.theatre)}, ${esc(b.show.city)}</dd>
         <dt>Screen</dt><dd>${esc(b.show.screen)}</dd><dt>Starts</dt><dd>${esc(when(b.show.startTime))}</dd>
         <dt>Status</dt><dd id="booking-status">${esc(b.status)}</dd></dl>
@@ -470,14 +477,14 @@ async function bookingPage(bookingId, params) {
 }
 
 // ---------------------------------------------------------------- my bookings
-async function bookingsPage() {
+async function bookingsPage(params, view) {
   const me = user();
-  if (!me) return needSignIn("My bookings");
+  if (!me) return needSignIn(view, "My bookings");
   const reply = await api(`/bookings/user/${me.userId}?pageSize=50`);
   const rows = reply.bookings.map((b) => `<li class="card"><h2><a href="#/booking/${esc(b.id)}">${esc(b.show ? b.show.movie : "Booking")}</a> ${badge(b.status)}</h2>
       <p class="meta">${esc(b.show ? `${when(b.show.startTime)} · ${b.show.theatre}, ${b.show.screen}` : "")}</p>
       <p>${esc(b.seats.map((s) => `${s.row}${s.number}`).join(", "))} · ${esc(money(b.totalAmount, b.currency))}</p></li>`);
-  page("My bookings", `<h1>My bookings</h1>${rows.length ? `<ul class="cards">${rows.join("")}</ul>` : `<p>No bookings yet. <a href="#/">See what's on</a>.</p>`}`);
+  page(view, "My bookings", `<h1>My bookings</h1>${rows.length ? `<ul class="cards">${rows.join("")}</ul>` : `<p>No bookings yet. <a href="#/">See what's on</a>.</p>`}`);
 }
 
 // ---------------------------------------------------------------- router
@@ -490,22 +497,30 @@ const routes = [
 ];
 
 async function route() {
-  if (cleanup) cleanup();
-  cleanup = null;
+  if (current) {
+    current.stale = true;
+    if (current.cleanup) current.cleanup();
+  }
+  const view = { stale: false, cleanup: null, painted: false };
+  current = view;
   const [path, query] = (location.hash || "#/").split("?");
   const params = new URLSearchParams(query || "");
+  paintHeader();
   for (const [pattern, render] of routes) {
     const match = path.match(pattern);
     if (!match) continue;
     try {
-      cleanup = (await (match[1] ? render(match[1], params) : render(params))) || null;
+      const done = (await (match[1] ? render(match[1], params, view) : render(params, view))) || null;
+      if (view.stale) {
+        if (done) done();
+      } else view.cleanup = done;
     } catch (e) {
-      page("Problem", `<h1>Sorry, that did not work</h1><p class="notice error">${esc(errorText(e))}</p><p><a href="#/">Back to what's on</a></p>`);
+      if (e === STALE || view.stale) return;
+      page(view, "Problem", `<h1>Sorry, that did not work</h1><p class="notice error">${esc(errorText(e))}</p><p><a href="#/">Back to what's on</a></p>`);
     }
-    paintHeader();
     return;
   }
-  page("Not found", `<h1>Page not found</h1><p><a href="#/">See what's on</a></p>`);
+  page(view, "Not found", `<h1>Page not found</h1><p><a href="#/">See what's on</a></p>`);
 }
 
 window.addEventListener("hashchange", route);

@@ -1,0 +1,124 @@
+"""The storefront in Debian's Chromium, driven by Playwright for Python, against the whole system
+as processes (``tests/support/system.py``) with 20-second holds, so a hold's expiry is watched
+inside a test. Screenshots land in ``test-artifacts/screenshots/`` (gitignored)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.support.system import System
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+HOLD_SECONDS = 20
+BROWSER_ENV = {
+    "SEAT_HOLD_MINUTES": str(HOLD_SECONDS / 60),
+    "GRPC_DEADLINE_SECONDS": "60",
+    "UPSTREAM_DEADLINE_SECONDS": "30",
+    "HEALTH_TIMEOUT_SECONDS": "5",
+    "INVENTORY_DB_POOL_SIZE": "4",
+    "CATALOG_DB_POOL_SIZE": "2",
+    "DB_POOL_SIZE": "3",
+    "RATE_LIMIT_PER_MINUTE": "0",
+    "ACCESS_LOG": "false",
+}
+SYSTEM_KEY = pytest.StashKey[System]()
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="package")
+def browser_database_url(postgres_server_url: str) -> Iterator[str]:
+    name = f"ticketing_web_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture(scope="package")
+def system(
+    browser_database_url: str,
+    amqp_url: str,
+    amqp_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+) -> Iterator[System]:
+    running = System(
+        database_url=browser_database_url,
+        amqp_url=amqp_url,
+        amqp_prefix=f"{amqp_prefix}web.",
+        log_dir=tmp_path_factory.mktemp("browser-logs"),
+        extra_env=BROWSER_ENV,
+    )
+    pytestconfig.stash[SYSTEM_KEY] = running
+    try:
+        running.start(timeout=120)
+        seeded = subprocess.run(
+            [sys.executable, "-m", "catalog", "seed"],
+            env=running.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, f"seed failed:\n{seeded.stdout}\n{seeded.stderr}"
+        yield running
+    finally:
+        running.stop()
+        del pytestconfig.stash[SYSTEM_KEY]
+
+
+@pytest.fixture(scope="package")
+def browser(system: System) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    running = item.config.stash.get(SYSTEM_KEY, None)
+    if report.failed and running is not None:
+        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=40)))
+    return report
