@@ -8,6 +8,12 @@ all include show_id (revision 0003), which is what Citus requires of a distribut
 ``inventory migrate`` runs this after the revisions (migrations/env.py), on every run, so a
 database that gains the ``citus`` extension later is distributed on its next migrate. On plain
 PostgreSQL it only looks at pg_extension and does nothing.
+
+What is left before production runs on Citus: three seat statements do not name a show, so on
+Citus they would span shards, where it refuses ``FOR UPDATE``: confirming or releasing a
+booking's seats (ConfirmSeats and ReleaseSeats carry only the booking id, though the booking
+events carry the show), releasing a user's holds on every show, and the expired-hold cleanup
+(which would run per shard). The outbox and inbox tables stay local to the coordinator.
 """
 
 from __future__ import annotations
