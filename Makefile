@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV ?= uv
 RUN := $(UV) run --frozen
 PY_SRC := libs/svckit/src services/catalog/src services/inventory/src services/booking/src \
-          services/payment/src services/payment_simulator/src gateway/src
+          services/payment/src services/payment_simulator/src services/waitingroom/src gateway/src
 
 # Local infrastructure (override on the command line or in the environment).
 DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ticketing

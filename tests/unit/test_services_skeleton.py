@@ -12,6 +12,7 @@ from ticketing.booking.v1 import booking_pb2
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.inventory.v1 import inventory_pb2
 from ticketing.payment.v1 import payment_pb2
+from ticketing.waitingroom.v1 import waitingroom_pb2
 
 pytestmark = pytest.mark.unit
 
@@ -20,6 +21,7 @@ SERVICES = {
     "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"],
     "booking": booking_pb2.DESCRIPTOR.services_by_name["BookingService"],
     "payment": payment_pb2.DESCRIPTOR.services_by_name["PaymentService"],
+    "waitingroom": waitingroom_pb2.DESCRIPTOR.services_by_name["WaitingRoomService"],
 }
 EPHEMERAL = range(32768, 61000)  # /proc/sys/net/ipv4/ip_local_port_range on Linux
 
