@@ -5,6 +5,7 @@ and seeded with the demo catalog. A failing test's report carries the tail of ev
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -19,6 +20,8 @@ from psycopg import sql
 from tests.support.system import System
 
 SYSTEM_KEY = pytest.StashKey[System]()
+# E2E_REPLICAS=2 runs the suite against two replicas of every service and two gateway workers.
+E2E_REPLICAS = "E2E_REPLICAS"
 
 # Deadlines for a loaded 2-core CI machine running 200 concurrent requests through three
 # processes: the tests assert outcomes (201/409, states), never speed. Modest connection pools,
@@ -66,6 +69,7 @@ def system(
         amqp_prefix=f"{amqp_prefix}e2e.",
         log_dir=tmp_path_factory.mktemp("e2e-logs"),
         extra_env=E2E_ENV,
+        replicas=int(os.environ.get(E2E_REPLICAS, "1")),
     )
     pytestconfig.stash[SYSTEM_KEY] = running
     try:

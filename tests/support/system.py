@@ -105,7 +105,16 @@ class System:
             return [sys.executable, "-m", "payment_simulator"]
         return [sys.executable, "-m", name.split("-")[0], "serve"]
 
+    def processes_of(self, name: str) -> list[str]:
+        """A gRPC service's name stands for all its replicas; any other name for itself."""
+        return self.replica_names(name) if name in GRPC_SERVICES else [name]
+
     def start_service(self, name: str) -> None:
+        """Start ``name`` (every replica of a service, or the one replica ``inventory-2``)."""
+        for each in self.processes_of(name):
+            self._start_process(each)
+
+    def _start_process(self, name: str) -> None:
         env = self.env()
         if name.split("-")[0] in GRPC_SERVICES:
             env["GRPC_PORT"] = str(self.ports[name])
@@ -117,29 +126,28 @@ class System:
         )
 
     def stop_service(self, name: str, timeout: float = 15.0) -> None:
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for each in self.processes_of(name):
+            process = self.processes.pop(each, None)
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
     def kill_service(self, name: str) -> None:
         """SIGKILL: the process dies mid-flight, as on a crash or an OOM kill."""
-        process = self.processes.pop(name, None)
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
+        for each in self.processes_of(name):
+            process = self.processes.pop(each, None)
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
 
     def start(self, timeout: float = 90.0) -> None:
         self.migrate()
-        for service in ("inventory", "catalog", "booking", "payment"):
-            for name in self.replica_names(service):
-                self.start_service(name)
-        for name in ("simulator", "gateway"):
+        for name in ("inventory", "catalog", "booking", "payment", "simulator", "gateway"):
             self.start_service(name)
         self.wait_healthy(timeout)
 
