@@ -29,7 +29,8 @@ EXCLUSION_VIOLATION = "23P01"
 
 _MOVIE = "id, title, duration_minutes, rating, genres, language, description, release_date"
 _SHOW = """id, movie_id, screen_id, theatre_id, start_time, end_time, currency, prices, bookable,
-    movie_title, theatre_name, screen_name, city, capacity"""
+    movie_title, theatre_name, screen_name, city, capacity,
+    on_sale_at, admit_per_minute, max_active"""
 
 
 def _show_conditions(where: ShowFilter) -> tuple[list[str], dict[str, Any]]:
@@ -199,13 +200,15 @@ class SqlCatalogRepository:
         return None if row is None else show_from_row(row)
 
     async def add_show(self, show: Show) -> None:
+        room = show.waiting_room
         try:
             async with self._conn.begin_nested():
                 await self._conn.execute(
                     text(
                         f"INSERT INTO catalog.shows ({_SHOW}) VALUES (:id, :movie_id, :screen_id,"
                         " :theatre_id, :start_time, :end_time, :currency, CAST(:prices AS jsonb),"
-                        " :bookable, :movie_title, :theatre_name, :screen_name, :city, :capacity)"
+                        " :bookable, :movie_title, :theatre_name, :screen_name, :city, :capacity,"
+                        " :on_sale_at, :admit_per_minute, :max_active)"
                     ),
                     {
                         "id": show.id,
@@ -222,6 +225,9 @@ class SqlCatalogRepository:
                         "screen_name": show.screen_name,
                         "city": show.city,
                         "capacity": show.capacity,
+                        "on_sale_at": show.on_sale_at,
+                        "admit_per_minute": room.admit_per_minute if room else None,
+                        "max_active": room.max_active if room else None,
                     },
                 )
         except DBAPIError as exc:

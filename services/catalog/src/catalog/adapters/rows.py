@@ -18,6 +18,7 @@ from catalog.domain.model import (
     Show,
     Theatre,
     Tier,
+    WaitingRoom,
 )
 
 
@@ -84,6 +85,12 @@ def show_from_row(row: Row[Any]) -> Show:
         screen_name=row.screen_name,
         city=row.city,
         capacity=row.capacity,
+        on_sale_at=row.on_sale_at,
+        waiting_room=(
+            WaitingRoom(row.admit_per_minute, row.max_active)
+            if row.admit_per_minute is not None
+            else None
+        ),
     )
 
 

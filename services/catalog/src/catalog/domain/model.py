@@ -158,6 +158,8 @@ class Show:
     city: str
     capacity: int
     bookable: bool = False
+    on_sale_at: datetime | None = None
+    waiting_room: WaitingRoom | None = None
     created_at: datetime | None = field(default=None, compare=False)
 
     def seats(self, layout: SeatLayout) -> list[PricedSeat]:
@@ -202,6 +204,39 @@ def check_prices(prices: Sequence[tuple[Tier, int]], layout: SeatLayout) -> dict
     return {tier: priced[tier] for tier in Tier if tier in priced}
 
 
+@dataclass(frozen=True, slots=True)
+class WaitingRoom:
+    """A queue in front of the on-sale (the waiting room service runs it): people are let in at
+    ``admit_per_minute``, never more than ``max_active`` holding a pass at once."""
+
+    admit_per_minute: int
+    max_active: int
+
+
+MAX_ADMIT_PER_MINUTE = 1_000_000
+MAX_ACTIVE = 1_000_000
+
+
+def check_on_sale(
+    on_sale_at: datetime | None, waiting_room: WaitingRoom | None, start_time: datetime
+) -> None:
+    if on_sale_at is not None and on_sale_at >= start_time:
+        raise InvalidRequest("on_sale_at", "on_sale_at must be before the show's start_time")
+    if waiting_room is None:
+        return
+    if on_sale_at is None:
+        raise InvalidRequest("on_sale_at", "a waiting room needs on_sale_at")
+    if not 1 <= waiting_room.admit_per_minute <= MAX_ADMIT_PER_MINUTE:
+        raise InvalidRequest(
+            "waiting_room.admit_per_minute",
+            f"admit_per_minute must be between 1 and {MAX_ADMIT_PER_MINUTE}",
+        )
+    if not 1 <= waiting_room.max_active <= MAX_ACTIVE:
+        raise InvalidRequest(
+            "waiting_room.max_active", f"max_active must be between 1 and {MAX_ACTIVE}"
+        )
+
+
 def new_show(
     *,
     movie: Movie,
@@ -211,6 +246,8 @@ def new_show(
     currency: str,
     prices: Sequence[tuple[Tier, int]],
     now: datetime,
+    on_sale_at: datetime | None = None,
+    waiting_room: WaitingRoom | None = None,
 ) -> Show:
     if start_time <= now:
         raise InvalidRequest("start_time", f"start_time {start_time.isoformat()} is in the past")
@@ -220,6 +257,7 @@ def new_show(
         raise InvalidRequest(
             "start_time", f"start_time {start_time.isoformat()} leaves no time for the movie"
         ) from None
+    check_on_sale(on_sale_at, waiting_room, start_time)
     return Show(
         id=new_id(),
         movie_id=movie.id,
@@ -234,4 +272,6 @@ def new_show(
         screen_name=screen.name,
         city=theatre.city,
         capacity=screen.layout.capacity,
+        on_sale_at=on_sale_at,
+        waiting_room=waiting_room,
     )

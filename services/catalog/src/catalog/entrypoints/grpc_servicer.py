@@ -95,6 +95,8 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             start_time=timestamp_field(request, "start_time"),
             currency=request.currency,
             prices=mapping.prices_from(request),
+            on_sale_at=timestamp_field(request, "on_sale_at"),
+            waiting_room=mapping.waiting_room_from(request),
         )
         return mapping.show(created)
 

@@ -14,6 +14,7 @@ from catalog.domain.model import (
     Show,
     Theatre,
     Tier,
+    WaitingRoom,
 )
 from catalog.service_layer.paging import Page
 from svckit.proto_values import optional_timestamp, timestamp_field, to_timestamp
@@ -66,6 +67,13 @@ def layout_from(layout: catalog_pb2.SeatLayout) -> SeatLayout:
 
 def prices_from(request: catalog_pb2.CreateShowRequest) -> list[tuple[Tier, int]]:
     return [(_tier(price.tier, "prices"), price.amount_minor) for price in request.prices]
+
+
+def waiting_room_from(request: catalog_pb2.CreateShowRequest) -> WaitingRoom | None:
+    if not request.HasField("waiting_room"):
+        return None
+    room = request.waiting_room
+    return WaitingRoom(admit_per_minute=room.admit_per_minute, max_active=room.max_active)
 
 
 def movie(value: Movie) -> catalog_pb2.Movie:
@@ -125,6 +133,15 @@ def show(value: Show) -> catalog_pb2.Show:
         screen_name=value.screen_name,
         city=value.city,
         capacity=value.capacity,
+        on_sale_at=optional_timestamp(value.on_sale_at),
+        waiting_room=(
+            catalog_pb2.WaitingRoom(
+                admit_per_minute=value.waiting_room.admit_per_minute,
+                max_active=value.waiting_room.max_active,
+            )
+            if value.waiting_room is not None
+            else None
+        ),
     )
 
 

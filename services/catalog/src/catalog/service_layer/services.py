@@ -19,7 +19,16 @@ from catalog.domain.errors import (
     ShowOverlaps,
     TheatreNotFound,
 )
-from catalog.domain.model import Actor, Movie, Screen, SeatLayout, Show, Theatre, Tier
+from catalog.domain.model import (
+    Actor,
+    Movie,
+    Screen,
+    SeatLayout,
+    Show,
+    Theatre,
+    Tier,
+    WaitingRoom,
+)
 from catalog.service_layer import paging
 from catalog.service_layer.paging import Page
 from catalog.service_layer.ports import (
@@ -142,7 +151,11 @@ class CatalogService:
         start_time: datetime | None,
         currency: str,
         prices: Sequence[tuple[Tier, int]],
+        on_sale_at: datetime | None = None,
+        waiting_room: WaitingRoom | None = None,
     ) -> Show:
+        """Without ``waiting_room`` the show's seats can be held by anyone once it is bookable;
+        with one, only by people the waiting room has admitted from ``on_sale_at`` on."""
         actor.require_admin()
         movie_id = model.check_id("movie_id", movie_id)
         screen_id = model.check_id("screen_id", screen_id)
@@ -166,6 +179,8 @@ class CatalogService:
                 currency=currency,
                 prices=prices,
                 now=self._clock.now(),
+                on_sale_at=on_sale_at,
+                waiting_room=waiting_room,
             )
             clash = await uow.catalog.overlapping_show(screen_id, show.start_time, show.end_time)
             if clash is not None:
