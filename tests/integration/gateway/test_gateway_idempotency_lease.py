@@ -31,8 +31,8 @@ def _kill_without_cleanup(client: httpx.AsyncClient) -> None:
     async def nothing(*_: Any) -> None:
         return None
 
-    gateway.idempotency.release = nothing  # type: ignore[method-assign]
-    gateway.idempotency.complete = nothing  # type: ignore[method-assign]
+    gateway.idempotency.release = nothing  # type: ignore[method-assign,assignment]
+    gateway.idempotency.complete = nothing  # type: ignore[method-assign,assignment]
 
 
 async def test_a_key_whose_gateway_died_is_free_once_the_owners_deadline_passes(

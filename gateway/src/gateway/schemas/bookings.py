@@ -17,6 +17,7 @@ from gateway.schemas.common import (
     EXAMPLE_SHOW,
     EXAMPLE_THEATRE,
     EXAMPLE_USER,
+    TEXT,
     IdempotencyKeyText,
     Page,
     RequestModel,
@@ -81,7 +82,7 @@ class CancelBookingRequest(RequestModel):
     )
 
     user_id: UUID | None = _USER_ID_FIELD
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class SeatHoldView(ResponseModel):

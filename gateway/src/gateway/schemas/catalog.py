@@ -13,17 +13,20 @@ from gateway.schemas.common import (
     EXAMPLE_SCREEN,
     EXAMPLE_SHOW,
     EXAMPLE_THEATRE,
+    JSON_NUMBER,
+    JSON_TEXT,
+    TEXT,
+    IsoDate,
     MinorUnits,
     Page,
     RequestModel,
     ResponseModel,
     Tier,
     TierOut,
-    WholeNumber,
 )
 from gateway.schemas.seats import LayoutRowView
 
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200, pattern=TEXT)]
 
 
 class CreateMovieRequest(RequestModel):
@@ -44,14 +47,16 @@ class CreateMovieRequest(RequestModel):
     )
 
     title: ShortText
-    duration_minutes: Annotated[WholeNumber, Field(ge=1, le=1440)]
-    rating: str = Field(default="", max_length=20)
-    genres: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        default_factory=list, max_length=20
-    )
-    language: str = Field(default="", max_length=50)
-    description: str = Field(default="", max_length=5000)
-    release_date: dt.date | None = None
+    duration_minutes: Annotated[int, Field(ge=1, le=1440), JSON_NUMBER]
+    rating: str = Field(default="", max_length=20, pattern=TEXT)
+    # NUL in a genre is refused for the whole list (``body.genres``, by RequestModel's check);
+    # the pattern tells the document's readers the same.
+    genres: list[
+        Annotated[str, Field(min_length=1, max_length=50, json_schema_extra={"pattern": TEXT})]
+    ] = Field(default_factory=list, max_length=20)
+    language: str = Field(default="", max_length=50, pattern=TEXT)
+    description: str = Field(default="", max_length=5000, pattern=TEXT)
+    release_date: IsoDate | None = None
 
 
 class CreateTheatreRequest(RequestModel):
@@ -62,17 +67,17 @@ class CreateTheatreRequest(RequestModel):
     )
 
     name: ShortText
-    city: Annotated[str, Field(min_length=1, max_length=100)]
-    address: str = Field(default="", max_length=500)
+    city: Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT)]
+    address: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class LayoutSeatInput(RequestModel):
-    number: Annotated[WholeNumber, Field(ge=1, le=999)]
+    number: Annotated[int, Field(ge=1, le=999), JSON_NUMBER]
     tier: Tier
 
 
 class LayoutRowInput(RequestModel):
-    label: Annotated[str, Field(min_length=1, max_length=5)]
+    label: Annotated[str, Field(min_length=1, max_length=5, pattern=TEXT)]
     seats: list[LayoutSeatInput] = Field(min_length=1, max_length=200)
 
 
@@ -109,7 +114,7 @@ class CreateScreenRequest(RequestModel):
         }
     )
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=TEXT)]
     layout: LayoutInput
 
 
@@ -138,7 +143,9 @@ class CreateShowRequest(RequestModel):
 
     movie_id: UUID
     screen_id: UUID
-    start_time: AwareDatetime = Field(description="RFC 3339 with a UTC offset.")
+    start_time: Annotated[AwareDatetime, JSON_TEXT] = Field(
+        description="RFC 3339 with a UTC offset."
+    )
 
     @field_validator("start_time", mode="after")
     @classmethod

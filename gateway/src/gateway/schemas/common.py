@@ -83,16 +83,34 @@ def _json_number(value: Any) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_json_number)]
-"""An integer as JSON Schema means it: ``2`` and ``2.0`` yes, ``2.5``, ``"2"`` and ``true`` no."""
+JSON_NUMBER = BeforeValidator(_json_number)
+"""Put after a ``Field`` with bounds (``Annotated[int, Field(ge=1), JSON_NUMBER]``): an integer as
+JSON Schema means it, ``2`` and ``2.0`` yes, ``2.5``, ``"2"`` and ``true`` no. After the bounds,
+so that they stay in the document as ``minimum``/``maximum``."""
 
 MinorUnits = Annotated[
-    WholeNumber, Field(ge=0, le=2**53 - 1, description="Minor units of the currency (paise).")
+    int,
+    Field(ge=0, le=2**53 - 1, description="Minor units of the currency (paise)."),
+    JSON_NUMBER,
 ]
-"""An amount of money: a whole number of minor units, never a float or a string."""
+"""An amount of money: a whole number of minor units, never a string."""
+
+
+def _text(value: Any) -> Any:
+    """A date or time in JSON is text (pydantic alone also takes a number as a Unix time)."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("must be a string in RFC 3339 / ISO 8601 form")
+    return value
+
+
+JSON_TEXT = BeforeValidator(_text)
 
 QUERY_TEXT = r"^[^\x00]*$"
 """Pattern for free-text query parameters (no NUL)."""
+
+TEXT = QUERY_TEXT
+"""Pattern of every free-text body field: NUL cannot be stored in PostgreSQL text, and the
+document says so rather than leaving it to a 400 the schema does not predict."""
 
 PAGE_TOKEN_PATTERN = r"^[A-Za-z0-9_\-]*$"
 """A page token is opaque base64url text: the ``nextPageToken`` of the page before."""

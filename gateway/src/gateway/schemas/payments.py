@@ -10,6 +10,7 @@ from pydantic import AliasChoices, ConfigDict, Field, field_validator
 from gateway.schemas.common import (
     EXAMPLE_BOOKING,
     EXAMPLE_USER,
+    TEXT,
     MinorUnits,
     RequestModel,
     ResponseModel,
@@ -77,7 +78,7 @@ class RefundRequest(RequestModel):
     user_id: UUID | None = Field(
         default=None, description="Must be the token's subject unless admin; defaults to it."
     )
-    reason: str = Field(default="", max_length=500)
+    reason: str = Field(default="", max_length=500, pattern=TEXT)
 
 
 class InitiatePaymentResponse(ResponseModel):
