@@ -5,24 +5,31 @@ from __future__ import annotations
 from datetime import timedelta
 
 from inventory.adapters.unit_of_work import SqlUnitOfWork
+from inventory.adapters.waitingroom_client import GrpcAdmissionGate
 from inventory.config import SERVICE, Config
 from inventory.entrypoints.consumers import EXCHANGE, QUEUE, ROUTING_KEYS, BookingEventsHandler
 from inventory.entrypoints.errors import ERROR_TABLE
 from inventory.entrypoints.grpc_servicer import InventoryServicer
 from inventory.entrypoints.jobs import hold_cleanup_job
+from inventory.service_layer.admission import AdmittedSeatService
 from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.services import Policy, SeatService
 from svckit.amqp import AmqpConnection
 from svckit.clock import SystemClock
 from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
+from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server
 from svckit.pg import create_pool
 from svckit.service import ServiceProcess
 from ticketing.inventory.v1 import inventory_pb2_grpc
+from ticketing.waitingroom.v1 import waitingroom_pb2
 
 # Connections of the SQLAlchemy engine: the event consumer and the hold cleanup job.
 BACKGROUND_POOL_SIZE = 3
+# How long the admission gate remembers "no waiting room" and "admitted" answers.
+UNGUARDED_TTL_SECONDS = 60.0
+ADMITTED_TTL_SECONDS = 5.0
 
 
 class App(ServiceProcess):
@@ -56,6 +63,20 @@ async def create_app(config: Config) -> App:
         return SqlUnitOfWork(pool, read_only=read_only)
 
     seats = SeatService(unit_of_work, clock, policy)
+    closers = []
+    if config.waitingroom_addr:
+        channel = create_channel(
+            config.waitingroom_addr,
+            services=[waitingroom_pb2.DESCRIPTOR.services_by_name["WaitingRoomService"]],
+        )
+        closers.append(channel.close)
+        gate = GrpcAdmissionGate(
+            channel,
+            deadline_seconds=config.waitingroom_deadline_seconds,
+            unguarded_ttl_seconds=UNGUARDED_TTL_SECONDS,
+            admitted_ttl_seconds=ADMITTED_TTL_SECONDS,
+        )
+        seats = AdmittedSeatService(unit_of_work, clock, policy, gate=gate)
     server, port = create_server(
         services=[
             (
@@ -72,7 +93,7 @@ async def create_app(config: Config) -> App:
     app = App(SERVICE.name, server, port)
     app.seats = seats
     app.on_start(pool.open)
-    app.add_closer(engine.dispose, pool.close)
+    app.add_closer(engine.dispose, pool.close, *closers)
     if config.consume_events:
         amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name=SERVICE.name)
         app.on_start(amqp.connect)

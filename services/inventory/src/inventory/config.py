@@ -34,3 +34,8 @@ class Config(ServiceSettings):
         validation_alias=AliasChoices("DB_LOCK_TIMEOUT_MS", "INVENTORY_LOCK_TIMEOUT_MS"),
     )
     consume_events: bool = Field(True, validation_alias="INVENTORY_CONSUME_EVENTS")
+    # The waiting room that guards on-sales; empty: none in this deployment (no show needs a pass).
+    waitingroom_addr: str = Field("", validation_alias="WAITINGROOM_ADDR")
+    waitingroom_deadline_seconds: float = Field(
+        1.0, ge=0.01, validation_alias="WAITINGROOM_DEADLINE_SECONDS"
+    )

@@ -9,6 +9,9 @@
     │   └── SeatsNotFound
     ├── SeatsUnavailable          held or booked by someone else; names seats  (ALREADY_EXISTS,
     │                             reason and metadata as inventory.proto's SEATS_UNAVAILABLE)
+    ├── AdmissionRequired         a waiting room guards the show; no pass      (PERMISSION_DENIED,
+    │                             reason as inventory.proto's ADMISSION_REQUIRED)
+    ├── WaitingRoomUnavailable    whether a pass is needed cannot be known now (UNAVAILABLE)
     ├── SeatsBusy                 a row lock was not granted in time           (ABORTED)
     ├── ShowAlreadyStarted        holds and reservations end at show start     (FAILED_PRECONDITION)
     └── ConcurrentUpdate          deadlock/serialization failure; retried, never surfaces
@@ -127,6 +130,30 @@ class ShowAlreadyStarted(InventoryError):
         super().__init__(
             f"show {show_id} has already started; its seats can no longer be taken",
             details={"show_id": show_id},
+        )
+
+
+class AdmissionRequired(InventoryError):
+    """The show's on-sale is guarded by a waiting room and the user holds no valid admission
+    pass (never joined, not admitted yet, or the pass ran out)."""
+
+    default_reason = "ADMISSION_REQUIRED"
+
+    def __init__(self, show_id: str) -> None:
+        super().__init__(
+            f"show {show_id} is on sale through a waiting room: join the queue at "
+            f"POST /api/v1/shows/{show_id}/queue and take seats once admitted",
+            details={"show_id": show_id},
+        )
+
+
+class WaitingRoomUnavailable(InventoryError):
+    default_reason = "WAITING_ROOM_UNAVAILABLE"
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(
+            f"the waiting room could not say whether an admission pass is needed ({cause}); "
+            "try again shortly"
         )
 
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 import grpc
 
 from inventory.domain.errors import (
+    AdmissionRequired,
     ConcurrentUpdate,
     InvalidRequest,
     NotFound,
     SeatsBusy,
     SeatsUnavailable,
     ShowAlreadyStarted,
+    WaitingRoomUnavailable,
 )
 from svckit.errors import ErrorTable, StatusWithInfo
 from svckit.proto_values import metadata_of
 from ticketing.inventory.v1 import inventory_pb2
 
 SEATS_UNAVAILABLE = inventory_pb2.ErrorReason.Name(inventory_pb2.SEATS_UNAVAILABLE)
+ADMISSION_REQUIRED = inventory_pb2.ErrorReason.Name(inventory_pb2.ADMISSION_REQUIRED)
 
 
 def seats_unavailable_info(exc: SeatsUnavailable) -> tuple[str, dict[str, str]]:
@@ -34,6 +37,10 @@ def seats_unavailable_info(exc: SeatsUnavailable) -> tuple[str, dict[str, str]]:
     )
 
 
+def admission_required_info(exc: AdmissionRequired) -> tuple[str, dict[str, str]]:
+    return ADMISSION_REQUIRED, exc.details
+
+
 ERROR_TABLE: ErrorTable = {
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,
@@ -41,4 +48,6 @@ ERROR_TABLE: ErrorTable = {
     SeatsBusy: grpc.StatusCode.ABORTED,
     ConcurrentUpdate: grpc.StatusCode.ABORTED,
     ShowAlreadyStarted: grpc.StatusCode.FAILED_PRECONDITION,
+    AdmissionRequired: StatusWithInfo(grpc.StatusCode.PERMISSION_DENIED, admission_required_info),
+    WaitingRoomUnavailable: grpc.StatusCode.UNAVAILABLE,
 }
