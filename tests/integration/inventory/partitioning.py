@@ -6,9 +6,9 @@ checked inside one partition only). Running inventory's tests on this schema pro
 paths work when each show lives in one partition, as it will live on one Citus shard.
 
 ``partition_by_show`` runs right after the migrations, on empty tables: it reads the tables'
-keys, checks, indexes and foreign keys from the catalog, recreates each table partitioned with
-the same columns, then puts every one of those back under its own name, on the parent and on
-each partition. A key without show_id fails right there.
+keys, checks, indexes, foreign keys and triggers from the catalog, recreates each table
+partitioned with the same columns, then puts every one of those back under its own name, on the
+parent and on each partition. A key without show_id fails right there.
 """
 
 from __future__ import annotations
@@ -38,6 +38,11 @@ _INDEXES = """SELECT t.relname, pg_get_indexdef(i.indexrelid)
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                       WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))
     ORDER BY i.indexrelid"""
+_TRIGGERS = """SELECT pg_get_triggerdef(g.oid)
+    FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+    WHERE t.relnamespace = CAST(%(schema)s AS regnamespace) AND t.relname = ANY(%(tables)s)
+      AND NOT g.tgisinternal
+    ORDER BY g.oid"""
 
 
 def partition_by_show(database_url: str, partitions: int = PARTITIONS) -> None:
@@ -45,6 +50,7 @@ def partition_by_show(database_url: str, partitions: int = PARTITIONS) -> None:
     with psycopg.connect(libpq_url(database_url)) as conn:
         constraints = conn.execute(_CONSTRAINTS, params).fetchall()
         indexes = conn.execute(_INDEXES, params).fetchall()
+        triggers = [row[0] for row in conn.execute(_TRIGGERS, params).fetchall()]
         for table in SHOW_SCOPED_TABLES:
             conn.execute(
                 f"CREATE TABLE {SCHEMA}.{table}_hashed (LIKE {SCHEMA}.{table} {_LIKE})"
@@ -65,6 +71,8 @@ def partition_by_show(database_url: str, partitions: int = PARTITIONS) -> None:
         for table, name, kind, definition in constraints:
             if kind == "f":
                 conn.execute(f"ALTER TABLE {SCHEMA}.{table} ADD CONSTRAINT {name} {definition}")
+        for definition in triggers:
+            conn.execute(definition)
 
 
 def _attach(
