@@ -113,7 +113,7 @@ class IdempotentConsumer:
         log.info("consumer.stopped", consumer=self.name)
 
     async def run(self) -> None:
-        """Start, then consume until cancelled (for ``serve_until_signal(background=...)``)."""
+        """Start, then consume until cancelled, as a task of its own."""
         await self.start()
         try:
             await asyncio.Event().wait()
