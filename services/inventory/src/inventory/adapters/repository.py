@@ -42,7 +42,10 @@ INSERT_SEATS = """INSERT INTO inventory.show_seats
     FROM unnest(CAST(%(rows)s AS text[]), CAST(%(numbers)s AS integer[]),
                 CAST(%(tiers)s AS text[]), CAST(%(prices)s AS bigint[])) WITH ORDINALITY
          AS x(row_label, number, tier, price_minor, ordinal)"""
-GET_SHOW = f"SELECT {_SHOW_COLUMNS} FROM inventory.shows sh WHERE sh.show_id = %(show_id)s"
+GET_SHOW = f"""SELECT {_SHOW_COLUMNS}, sh.no_orphan_seats
+    FROM inventory.shows sh WHERE sh.show_id = %(show_id)s"""
+SET_SHOW_RULES = f"""UPDATE inventory.shows sh SET no_orphan_seats = %(no_orphan_seats)s
+    WHERE sh.show_id = %(show_id)s RETURNING {_SHOW_COLUMNS}, sh.no_orphan_seats"""
 OPENED_SEATS = f"""SELECT {_SHOW_COLUMNS}, s.id::text, s.show_id::text, s.row_label, s.number,
         s.tier, s.price_minor, 'AVAILABLE', NULL, NULL, NULL
     FROM inventory.shows sh LEFT JOIN inventory.show_seats s ON s.show_id = sh.show_id
@@ -58,12 +61,15 @@ AVAILABLE_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
      AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.hold_expires_at <= %(now)s))
     WHERE sh.show_id = %(show_id)s
     ORDER BY s.ordinal"""
-LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
+_LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}, sh.no_orphan_seats
     FROM inventory.show_seats s JOIN inventory.shows sh ON sh.show_id = s.show_id
     WHERE s.show_id = CAST(%(show_id)s AS uuid)
       AND (s.id = ANY(CAST(%(ids)s AS uuid[])) OR s.hold_user_id = CAST(%(holder)s AS uuid))
     ORDER BY s.id
     FOR UPDATE OF s"""
+LOCK_SEATS = _LOCK_SEATS
+# Best available: a block whose rows another request has locked is someone else's; skip it.
+LOCK_FREE_SEATS = _LOCK_SEATS + " SKIP LOCKED"
 # Requested ids that are not seats of the show: seats of other shows, read (not locked) only to
 # name them in the refusal. Served by show_seats_id_idx.
 SEATS_OF_OTHER_SHOWS = f"""SELECT NULL, NULL, NULL, NULL, {_SEAT_COLUMNS}
@@ -135,8 +141,14 @@ _TIERS = {tier.value: tier for tier in Tier}
 _STATES = {state.value: state for state in SeatState}
 
 
-def _show(row: Sequence[Any]) -> Show:
-    return Show(show_id=row[0], currency=row[1], start_time=row[2], seat_count=row[3])
+def _show(row: Sequence[Any], rules: Any = False) -> Show:
+    return Show(
+        show_id=row[0],
+        currency=row[1],
+        start_time=row[2],
+        seat_count=row[3],
+        no_orphan_seats=bool(rules),
+    )
 
 
 def _seat(row: Sequence[Any]) -> Seat:
@@ -222,7 +234,12 @@ class SqlSeatRepository:
 
     async def get_show(self, show_id: str) -> Show | None:
         row = await (await self._execute(GET_SHOW, {"show_id": show_id})).fetchone()
-        return None if row is None else _show(row)
+        return None if row is None else _show(row, row[4])
+
+    async def set_show_rules(self, show_id: str, *, no_orphan_seats: bool) -> Show | None:
+        params = {"show_id": show_id, "no_orphan_seats": no_orphan_seats}
+        row = await (await self._execute(SET_SHOW_RULES, params)).fetchone()
+        return None if row is None else _show(row, row[4])
 
     async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
         return self._show_and_seats(await self._rows(OPENED_SEATS, {"show_id": show_id}))
@@ -251,7 +268,7 @@ class SqlSeatRepository:
                 "show_id": show_id,
             },
         )
-        show = _show(rows[0]) if rows else None
+        show = _show(rows[0], rows[0][14]) if rows else None
         seats = [_seat(row) for row in rows]
         locked = {seat.id for seat in seats}
         others = [seat_id for seat_id in seat_ids if seat_id not in locked]
@@ -262,6 +279,19 @@ class SqlSeatRepository:
             )
             seats += [_seat(row) for row in found]
         return show, seats
+
+    async def lock_free_seats(
+        self, seat_ids: Sequence[str], *, show_id: str, holder_id: str | None
+    ) -> tuple[Show | None, list[Seat]]:
+        rows = await self._rows(
+            LOCK_FREE_SEATS,
+            {
+                "ids": [uuid.UUID(seat_id) for seat_id in seat_ids],
+                "holder": holder_id,
+                "show_id": show_id,
+            },
+        )
+        return (_show(rows[0], rows[0][14]) if rows else None), [_seat(row) for row in rows]
 
     async def hold(
         self,

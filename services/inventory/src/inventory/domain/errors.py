@@ -13,6 +13,8 @@
     │                             reason as inventory.proto's ADMISSION_REQUIRED)
     ├── WaitingRoomUnavailable    whether a pass is needed cannot be known now (UNAVAILABLE)
     ├── SeatsBusy                 a row lock was not granted in time           (ABORTED)
+    ├── SeatWouldBeStranded       the no-orphan rule: names the stranded seat  (ABORTED)
+    ├── NoAdjacentSeats           best available found no N adjacent seats     (ABORTED)
     ├── ShowAlreadyStarted        holds and reservations end at show start     (FAILED_PRECONDITION)
     └── ConcurrentUpdate          deadlock/serialization failure; retried, never surfaces
 
@@ -121,6 +123,31 @@ class SeatsBusy(InventoryError):
 
     def __init__(self) -> None:
         super().__init__("the seats are being changed by another request; try again")
+
+
+class SeatWouldBeStranded(InventoryError):
+    """The show's no-orphan rule: the selection would leave a single free seat stranded while
+    another selection of as many seats would not."""
+
+    default_reason = "SEAT_WOULD_BE_STRANDED"
+
+    def __init__(self, seat_id: str, label: str) -> None:
+        super().__init__(
+            f"seat {label} would be left alone between taken seats; choose seats that leave "
+            "no single seat free, or include it",
+            details={"seat_id": seat_id, "seat": label},
+        )
+
+
+class NoAdjacentSeats(InventoryError):
+    default_reason = "NO_ADJACENT_SEATS"
+
+    def __init__(self, count: int, tier: str | None) -> None:
+        kind = f" {tier}" if tier else ""
+        super().__init__(
+            f"no {count} adjacent{kind} seats left in one row",
+            details={"count": str(count), **({"tier": tier} if tier else {})},
+        )
 
 
 class ShowAlreadyStarted(InventoryError):

@@ -54,6 +54,8 @@ class Show:
     currency: str
     start_time: datetime
     seat_count: int
+    # The no-orphan rule (domain/seating.py): off unless the show's admin turns it on.
+    no_orphan_seats: bool = False
 
     def has_started(self, now: datetime) -> bool:
         return now >= self.start_time

@@ -48,6 +48,25 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
         )
         return mapping.holds(holds)
 
+    async def HoldBestSeats(
+        self, request: inventory_pb2.HoldBestSeatsRequest, context: Context
+    ) -> inventory_pb2.HoldBestSeatsResponse:
+        held = await self._seats.hold_best_seats(
+            show_id=request.show_id,
+            user_id=request.user_id,
+            count=request.count,
+            tier=mapping.tier(request.tier),
+        )
+        return mapping.best_hold(held)
+
+    async def SetShowRules(
+        self, request: inventory_pb2.SetShowRulesRequest, context: Context
+    ) -> inventory_pb2.ShowRules:
+        show = await self._seats.set_show_rules(
+            show_id=request.show_id, no_orphan_seats=request.no_orphan_seats
+        )
+        return inventory_pb2.ShowRules(show_id=show.show_id, no_orphan_seats=show.no_orphan_seats)
+
     async def ReleaseHolds(
         self, request: inventory_pb2.ReleaseHoldsRequest, context: Context
     ) -> inventory_pb2.ReleaseHoldsResponse:

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from inventory.domain.errors import InvalidRequest
 from inventory.domain.model import Seat, SeatSpec, SeatView, Tier
 from inventory.service_layer.layouts import ShowLayout
+from inventory.service_layer.seating import BestHold
 from inventory.service_layer.services import (
     AvailableSeats,
     Holds,
@@ -137,6 +138,37 @@ def holds(result: Holds) -> inventory_pb2.HoldSeatsResponse:
             inventory_pb2.SeatHold(seat_id=seat.id, expires_at=expires_at) for seat in result.seats
         ],
         expires_in_seconds=round(result.ttl.total_seconds()),
+    )
+
+
+def tier(value: common_pb2.SeatTier.ValueType) -> Tier | None:
+    """A requested tier; unspecified means any."""
+    if value == common_pb2.SEAT_TIER_UNSPECIFIED:
+        return None
+    found = TIER_FROM_PROTO.get(value)
+    if found is None:
+        raise InvalidRequest("tier", f"unknown seat tier {value}")
+    return found
+
+
+def best_hold(result: BestHold) -> inventory_pb2.HoldBestSeatsResponse:
+    expires_at = to_timestamp(result.expires_at)
+    ordered = sorted(result.seats, key=lambda seat: seat.number)
+    return inventory_pb2.HoldBestSeatsResponse(
+        holds=[inventory_pb2.SeatHold(seat_id=seat.id, expires_at=expires_at) for seat in ordered],
+        expires_in_seconds=round(result.ttl.total_seconds()),
+        seats=[_reserved_seat(seat) for seat in ordered],
+        stranded_seats=[seat.label for seat in result.stranded],
+    )
+
+
+def _reserved_seat(seat: Seat) -> inventory_pb2.ReservedSeat:
+    return inventory_pb2.ReservedSeat(
+        seat_id=seat.id,
+        row_label=seat.row_label,
+        number=seat.number,
+        tier=TIER_TO_PROTO[seat.tier],
+        price_minor=seat.price_minor,
     )
 
 

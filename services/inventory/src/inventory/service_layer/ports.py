@@ -18,6 +18,10 @@ class SeatRepository(Protocol):
 
     async def get_show(self, show_id: str) -> Show | None: ...
 
+    async def set_show_rules(self, show_id: str, *, no_orphan_seats: bool) -> Show | None:
+        """Turn the show's no-orphan rule on or off; None when there is no such show."""
+        ...
+
     async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
         """Every seat of the show as opened (AVAILABLE, no holder), in layout order."""
         ...
@@ -38,6 +42,13 @@ class SeatRepository(Protocol):
         Returns the seats found and the show when any locked seat belongs to it. Raises SeatsBusy
         when a lock is not granted within the lock timeout.
         """
+        ...
+
+    async def lock_free_seats(
+        self, seat_ids: Sequence[str], *, show_id: str, holder_id: str | None
+    ) -> tuple[Show | None, list[Seat]]:
+        """As ``lock_seats``, but rows another transaction has locked are skipped (left out of
+        the result) instead of waited for."""
         ...
 
     async def hold(

@@ -15,9 +15,22 @@ from typing import TypeVar
 
 from inventory.domain import model
 from inventory.domain.errors import ConcurrentUpdate, ShowAlreadyStarted, ShowNotFound
-from inventory.domain.model import Seat, SeatMapSummary, SeatSpec, SeatView, Show
+from inventory.domain.model import (
+    Seat,
+    SeatMapSummary,
+    SeatSpec,
+    SeatView,
+    Show,
+    Tier,
+)
 from inventory.service_layer.layouts import LayoutCache, ShowLayout
 from inventory.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.seating import (
+    BestAvailable,
+    BestHold,
+    RowsCache,
+    lock_and_check_no_orphan,
+)
 from inventory.service_layer.shared_reads import SharedReads
 
 T = TypeVar("T")
@@ -107,6 +120,10 @@ class SeatService:
         self._policy = policy
         self._layouts = layouts if layouts is not None else LayoutCache()
         self._taken = SharedReads(self._read_taken_seats)
+        self._rows = RowsCache()
+        self._best = BestAvailable(
+            uow_factory, clock, policy.hold_ttl, policy.max_seats_per_hold, self._layout, self._rows
+        )
 
     async def open_show(
         self,
@@ -152,6 +169,9 @@ class SeatService:
         summary = model.summarize_taken((item.view for item in viewed.values()), len(layout.seats))
         return SeatMap(layout, viewed, summary)
 
+    async def _layout(self, show_id: str) -> ShowLayout:
+        return self._layouts.get(show_id) or await self._load_layout(show_id)
+
     async def _load_layout(self, show_id: str) -> ShowLayout:
         async with self._uow_factory(read_only=True) as uow:
             show, opened = await uow.seats.opened_seats(show_id)
@@ -184,11 +204,44 @@ class SeatService:
             await self._check_open(uow, show_id, show, now)
             mine = [seat for seat in locked if seat.hold_user_id == user_id]
             plan = model.plan_hold(requested, mine, user_id, now)
+            if show is not None and show.no_orphan_seats:
+                await self._check_no_orphan(uow, show, locked, mine, plan.hold, plan.release, now)
             expires_at = now + self._policy.hold_ttl
             await uow.seats.hold(user_id, plan.hold, plan.release, expires_at, now)
             return Holds(plan.hold, expires_at, self._policy.hold_ttl)
 
         return await self._in_transaction(run)
+
+    async def hold_best_seats(
+        self, *, show_id: str, user_id: str, count: int, tier: Tier | None
+    ) -> BestHold:
+        """The best ``count`` adjacent seats in one row (domain/seating.py), held for the user in
+        place of their other holds on the show."""
+        return await self._best.hold(show_id=show_id, user_id=user_id, count=count, tier=tier)
+
+    async def set_show_rules(self, *, show_id: str, no_orphan_seats: bool) -> Show:
+        show_id = model.check_id("show_id", show_id)
+
+        async def run(uow: UnitOfWork) -> Show:
+            show = await uow.seats.set_show_rules(show_id, no_orphan_seats=no_orphan_seats)
+            if show is None:
+                raise ShowNotFound(show_id)
+            return show
+
+        return await self._in_transaction(run)
+
+    async def _check_no_orphan(
+        self,
+        uow: UnitOfWork,
+        show: Show,
+        locked: Sequence[Seat],
+        mine: Sequence[Seat],
+        take: Sequence[Seat],
+        release: Sequence[Seat],
+        now: datetime,
+    ) -> None:
+        rows = self._rows.of(await self._layout(show.show_id))
+        await lock_and_check_no_orphan(uow, rows, show, locked, mine, take, release, now)
 
     async def release_holds(self, *, user_id: str, show_id: str | None) -> int:
         user_id = model.check_id("user_id", user_id)
@@ -219,6 +272,10 @@ class SeatService:
                 self._check_not_started(show, now)
             mine = [seat for seat in locked if seat.hold_user_id == user_id]
             plan = model.plan_reservation(requested, mine, user_id, booking_id, now)
+            if show.no_orphan_seats and not plan.changes_nothing:
+                await self._check_no_orphan(
+                    uow, show, locked, mine, plan.reserve, plan.release, now
+                )
             if not plan.changes_nothing:
                 await uow.seats.reserve(booking_id, plan.reserve, plan.release, now)
             return Reservation(booking_id, show, plan.seats)

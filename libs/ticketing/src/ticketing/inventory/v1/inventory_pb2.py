@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from ticketing.common.v1 import common_pb2 as ticketing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ticketing/inventory/v1/inventory.proto\x12\x16ticketing.inventory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a ticketing/common/v1/common.proto\"s\n\x0cOpenShowSeat\x12\x11\n\trow_label\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\x05\x12+\n\x04tier\x18\x03 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x04 \x01(\x03\"\xac\x01\n\x0fOpenShowRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x11\n\tscreen_id\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05seats\x18\x05 \x03(\x0b\x32$.ticketing.inventory.v1.OpenShowSeat\"H\n\x10OpenShowResponse\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x12\n\nseat_count\x18\x02 \x01(\x05\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x08\"\xe4\x01\n\x08ShowSeat\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\x12\x32\n\x06status\x18\x06 \x01(\x0e\x32\".ticketing.inventory.v1.SeatStatus\x12\x33\n\x0fhold_expires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x0eSeatMapSummary\x12\r\n\x05total\x18\x01 \x01(\x05\x12\x11\n\tavailable\x18\x02 \x01(\x05\x12\x0e\n\x06\x62ooked\x18\x03 \x01(\x05\x12\x0c\n\x04held\x18\x04 \x01(\x05\x12\x12\n\nheld_by_me\x18\x05 \x01(\x05\"<\n\x11GetSeatMapRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x16\n\x0eviewer_user_id\x18\x02 \x01(\t\"\x96\x01\n\x07SeatMap\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12/\n\x05seats\x18\x03 \x03(\x0b\x32 .ticketing.inventory.v1.ShowSeat\x12\x37\n\x07summary\x18\x04 \x01(\x0b\x32&.ticketing.inventory.v1.SeatMapSummary\",\n\x19ListAvailableSeatsRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\"p\n\x1aListAvailableSeatsResponse\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12/\n\x05seats\x18\x03 \x03(\x0b\x32 .ticketing.inventory.v1.ShowSeat\"F\n\x10HoldSeatsRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08seat_ids\x18\x03 \x03(\t\"K\n\x08SeatHold\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"`\n\x11HoldSeatsResponse\x12/\n\x05holds\x18\x01 \x03(\x0b\x32 .ticketing.inventory.v1.SeatHold\x12\x1a\n\x12\x65xpires_in_seconds\x18\x02 \x01(\x05\"7\n\x13ReleaseHoldsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\"(\n\x14ReleaseHoldsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"]\n\x13ReserveSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07show_id\x18\x03 \x01(\t\x12\x10\n\x08seat_ids\x18\x04 \x03(\t\"\x84\x01\n\x0cReservedSeat\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\"\x9b\x01\n\x14ReserveSeatsResponse\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\x12\x33\n\x05seats\x18\x03 \x03(\x0b\x32$.ticketing.inventory.v1.ReservedSeat\x12)\n\x05total\x18\x04 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\")\n\x13\x43onfirmSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"%\n\x14\x43onfirmSeatsResponse\x12\r\n\x05seats\x18\x01 \x01(\x05\")\n\x13ReleaseSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"%\n\x14ReleaseSeatsResponse\x12\r\n\x05seats\x18\x01 \x01(\x05\"j\n\x18SeatsUnavailableMetadata\x12\x10\n\x08seat_ids\x18\x01 \x01(\t\x12\r\n\x05seats\x18\x02 \x01(\t\x12\x17\n\x0f\x62ooked_seat_ids\x18\x03 \x01(\t\x12\x14\n\x0c\x62ooked_seats\x18\x04 \x01(\t*\x8e\x01\n\nSeatStatus\x12\x1b\n\x17SEAT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15SEAT_STATUS_AVAILABLE\x10\x01\x12\x14\n\x10SEAT_STATUS_HELD\x10\x02\x12\x1a\n\x16SEAT_STATUS_HELD_BY_ME\x10\x03\x12\x16\n\x12SEAT_STATUS_BOOKED\x10\x04*Z\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x15\n\x11SEATS_UNAVAILABLE\x10\x01\x12\x16\n\x12\x41\x44MISSION_REQUIRED\x10\x02\x32\xff\x06\n\x10InventoryService\x12\x62\n\x08OpenShow\x12\'.ticketing.inventory.v1.OpenShowRequest\x1a(.ticketing.inventory.v1.OpenShowResponse\"\x03\x90\x02\x02\x12]\n\nGetSeatMap\x12).ticketing.inventory.v1.GetSeatMapRequest\x1a\x1f.ticketing.inventory.v1.SeatMap\"\x03\x90\x02\x01\x12\x80\x01\n\x12ListAvailableSeats\x12\x31.ticketing.inventory.v1.ListAvailableSeatsRequest\x1a\x32.ticketing.inventory.v1.ListAvailableSeatsResponse\"\x03\x90\x02\x01\x12\x65\n\tHoldSeats\x12(.ticketing.inventory.v1.HoldSeatsRequest\x1a).ticketing.inventory.v1.HoldSeatsResponse\"\x03\x90\x02\x02\x12n\n\x0cReleaseHolds\x12+.ticketing.inventory.v1.ReleaseHoldsRequest\x1a,.ticketing.inventory.v1.ReleaseHoldsResponse\"\x03\x90\x02\x02\x12n\n\x0cReserveSeats\x12+.ticketing.inventory.v1.ReserveSeatsRequest\x1a,.ticketing.inventory.v1.ReserveSeatsResponse\"\x03\x90\x02\x02\x12n\n\x0c\x43onfirmSeats\x12+.ticketing.inventory.v1.ConfirmSeatsRequest\x1a,.ticketing.inventory.v1.ConfirmSeatsResponse\"\x03\x90\x02\x02\x12n\n\x0cReleaseSeats\x12+.ticketing.inventory.v1.ReleaseSeatsRequest\x1a,.ticketing.inventory.v1.ReleaseSeatsResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&ticketing/inventory/v1/inventory.proto\x12\x16ticketing.inventory.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a ticketing/common/v1/common.proto\"s\n\x0cOpenShowSeat\x12\x11\n\trow_label\x18\x01 \x01(\t\x12\x0e\n\x06number\x18\x02 \x01(\x05\x12+\n\x04tier\x18\x03 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x04 \x01(\x03\"\xac\x01\n\x0fOpenShowRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x11\n\tscreen_id\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x05seats\x18\x05 \x03(\x0b\x32$.ticketing.inventory.v1.OpenShowSeat\"H\n\x10OpenShowResponse\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x12\n\nseat_count\x18\x02 \x01(\x05\x12\x0f\n\x07\x63reated\x18\x03 \x01(\x08\"\xe4\x01\n\x08ShowSeat\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\x12\x32\n\x06status\x18\x06 \x01(\x0e\x32\".ticketing.inventory.v1.SeatStatus\x12\x33\n\x0fhold_expires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"d\n\x0eSeatMapSummary\x12\r\n\x05total\x18\x01 \x01(\x05\x12\x11\n\tavailable\x18\x02 \x01(\x05\x12\x0e\n\x06\x62ooked\x18\x03 \x01(\x05\x12\x0c\n\x04held\x18\x04 \x01(\x05\x12\x12\n\nheld_by_me\x18\x05 \x01(\x05\"<\n\x11GetSeatMapRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x16\n\x0eviewer_user_id\x18\x02 \x01(\t\"\x96\x01\n\x07SeatMap\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12/\n\x05seats\x18\x03 \x03(\x0b\x32 .ticketing.inventory.v1.ShowSeat\x12\x37\n\x07summary\x18\x04 \x01(\x0b\x32&.ticketing.inventory.v1.SeatMapSummary\",\n\x19ListAvailableSeatsRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\"p\n\x1aListAvailableSeatsResponse\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\x12/\n\x05seats\x18\x03 \x03(\x0b\x32 .ticketing.inventory.v1.ShowSeat\"F\n\x10HoldSeatsRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x10\n\x08seat_ids\x18\x03 \x03(\t\"K\n\x08SeatHold\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12.\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"`\n\x11HoldSeatsResponse\x12/\n\x05holds\x18\x01 \x03(\x0b\x32 .ticketing.inventory.v1.SeatHold\x12\x1a\n\x12\x65xpires_in_seconds\x18\x02 \x01(\x05\"t\n\x14HoldBestSeatsRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\"\xb1\x01\n\x15HoldBestSeatsResponse\x12/\n\x05holds\x18\x01 \x03(\x0b\x32 .ticketing.inventory.v1.SeatHold\x12\x1a\n\x12\x65xpires_in_seconds\x18\x02 \x01(\x05\x12\x33\n\x05seats\x18\x03 \x03(\x0b\x32$.ticketing.inventory.v1.ReservedSeat\x12\x16\n\x0estranded_seats\x18\x04 \x03(\t\"?\n\x13SetShowRulesRequest\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x17\n\x0fno_orphan_seats\x18\x02 \x01(\x08\"5\n\tShowRules\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x17\n\x0fno_orphan_seats\x18\x02 \x01(\x08\"7\n\x13ReleaseHoldsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\"(\n\x14ReleaseHoldsResponse\x12\x10\n\x08released\x18\x01 \x01(\x05\"]\n\x13ReserveSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07show_id\x18\x03 \x01(\t\x12\x10\n\x08seat_ids\x18\x04 \x03(\t\"\x84\x01\n\x0cReservedSeat\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\"\x9b\x01\n\x14ReserveSeatsResponse\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\x12\x33\n\x05seats\x18\x03 \x03(\x0b\x32$.ticketing.inventory.v1.ReservedSeat\x12)\n\x05total\x18\x04 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\")\n\x13\x43onfirmSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"%\n\x14\x43onfirmSeatsResponse\x12\r\n\x05seats\x18\x01 \x01(\x05\")\n\x13ReleaseSeatsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"%\n\x14ReleaseSeatsResponse\x12\r\n\x05seats\x18\x01 \x01(\x05\"j\n\x18SeatsUnavailableMetadata\x12\x10\n\x08seat_ids\x18\x01 \x01(\t\x12\r\n\x05seats\x18\x02 \x01(\t\x12\x17\n\x0f\x62ooked_seat_ids\x18\x03 \x01(\t\x12\x14\n\x0c\x62ooked_seats\x18\x04 \x01(\t*\x8e\x01\n\nSeatStatus\x12\x1b\n\x17SEAT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15SEAT_STATUS_AVAILABLE\x10\x01\x12\x14\n\x10SEAT_STATUS_HELD\x10\x02\x12\x1a\n\x16SEAT_STATUS_HELD_BY_ME\x10\x03\x12\x16\n\x12SEAT_STATUS_BOOKED\x10\x04*Z\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x15\n\x11SEATS_UNAVAILABLE\x10\x01\x12\x16\n\x12\x41\x44MISSION_REQUIRED\x10\x02\x32\xd2\x08\n\x10InventoryService\x12\x62\n\x08OpenShow\x12\'.ticketing.inventory.v1.OpenShowRequest\x1a(.ticketing.inventory.v1.OpenShowResponse\"\x03\x90\x02\x02\x12]\n\nGetSeatMap\x12).ticketing.inventory.v1.GetSeatMapRequest\x1a\x1f.ticketing.inventory.v1.SeatMap\"\x03\x90\x02\x01\x12\x80\x01\n\x12ListAvailableSeats\x12\x31.ticketing.inventory.v1.ListAvailableSeatsRequest\x1a\x32.ticketing.inventory.v1.ListAvailableSeatsResponse\"\x03\x90\x02\x01\x12\x65\n\tHoldSeats\x12(.ticketing.inventory.v1.HoldSeatsRequest\x1a).ticketing.inventory.v1.HoldSeatsResponse\"\x03\x90\x02\x02\x12l\n\rHoldBestSeats\x12,.ticketing.inventory.v1.HoldBestSeatsRequest\x1a-.ticketing.inventory.v1.HoldBestSeatsResponse\x12\x63\n\x0cSetShowRules\x12+.ticketing.inventory.v1.SetShowRulesRequest\x1a!.ticketing.inventory.v1.ShowRules\"\x03\x90\x02\x02\x12n\n\x0cReleaseHolds\x12+.ticketing.inventory.v1.ReleaseHoldsRequest\x1a,.ticketing.inventory.v1.ReleaseHoldsResponse\"\x03\x90\x02\x02\x12n\n\x0cReserveSeats\x12+.ticketing.inventory.v1.ReserveSeatsRequest\x1a,.ticketing.inventory.v1.ReserveSeatsResponse\"\x03\x90\x02\x02\x12n\n\x0c\x43onfirmSeats\x12+.ticketing.inventory.v1.ConfirmSeatsRequest\x1a,.ticketing.inventory.v1.ConfirmSeatsResponse\"\x03\x90\x02\x02\x12n\n\x0cReleaseSeats\x12+.ticketing.inventory.v1.ReleaseSeatsRequest\x1a,.ticketing.inventory.v1.ReleaseSeatsResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,6 +41,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INVENTORYSERVICE'].methods_by_name['ListAvailableSeats']._serialized_options = b'\220\002\001'
   _globals['_INVENTORYSERVICE'].methods_by_name['HoldSeats']._loaded_options = None
   _globals['_INVENTORYSERVICE'].methods_by_name['HoldSeats']._serialized_options = b'\220\002\002'
+  _globals['_INVENTORYSERVICE'].methods_by_name['SetShowRules']._loaded_options = None
+  _globals['_INVENTORYSERVICE'].methods_by_name['SetShowRules']._serialized_options = b'\220\002\002'
   _globals['_INVENTORYSERVICE'].methods_by_name['ReleaseHolds']._loaded_options = None
   _globals['_INVENTORYSERVICE'].methods_by_name['ReleaseHolds']._serialized_options = b'\220\002\002'
   _globals['_INVENTORYSERVICE'].methods_by_name['ReserveSeats']._loaded_options = None
@@ -49,10 +51,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INVENTORYSERVICE'].methods_by_name['ConfirmSeats']._serialized_options = b'\220\002\002'
   _globals['_INVENTORYSERVICE'].methods_by_name['ReleaseSeats']._loaded_options = None
   _globals['_INVENTORYSERVICE'].methods_by_name['ReleaseSeats']._serialized_options = b'\220\002\002'
-  _globals['_SEATSTATUS']._serialized_start=2214
-  _globals['_SEATSTATUS']._serialized_end=2356
-  _globals['_ERRORREASON']._serialized_start=2358
-  _globals['_ERRORREASON']._serialized_end=2448
+  _globals['_SEATSTATUS']._serialized_start=2632
+  _globals['_SEATSTATUS']._serialized_end=2774
+  _globals['_ERRORREASON']._serialized_start=2776
+  _globals['_ERRORREASON']._serialized_end=2866
   _globals['_OPENSHOWSEAT']._serialized_start=133
   _globals['_OPENSHOWSEAT']._serialized_end=248
   _globals['_OPENSHOWREQUEST']._serialized_start=251
@@ -77,26 +79,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEATHOLD']._serialized_end=1354
   _globals['_HOLDSEATSRESPONSE']._serialized_start=1356
   _globals['_HOLDSEATSRESPONSE']._serialized_end=1452
-  _globals['_RELEASEHOLDSREQUEST']._serialized_start=1454
-  _globals['_RELEASEHOLDSREQUEST']._serialized_end=1509
-  _globals['_RELEASEHOLDSRESPONSE']._serialized_start=1511
-  _globals['_RELEASEHOLDSRESPONSE']._serialized_end=1551
-  _globals['_RESERVESEATSREQUEST']._serialized_start=1553
-  _globals['_RESERVESEATSREQUEST']._serialized_end=1646
-  _globals['_RESERVEDSEAT']._serialized_start=1649
-  _globals['_RESERVEDSEAT']._serialized_end=1781
-  _globals['_RESERVESEATSRESPONSE']._serialized_start=1784
-  _globals['_RESERVESEATSRESPONSE']._serialized_end=1939
-  _globals['_CONFIRMSEATSREQUEST']._serialized_start=1941
-  _globals['_CONFIRMSEATSREQUEST']._serialized_end=1982
-  _globals['_CONFIRMSEATSRESPONSE']._serialized_start=1984
-  _globals['_CONFIRMSEATSRESPONSE']._serialized_end=2021
-  _globals['_RELEASESEATSREQUEST']._serialized_start=2023
-  _globals['_RELEASESEATSREQUEST']._serialized_end=2064
-  _globals['_RELEASESEATSRESPONSE']._serialized_start=2066
-  _globals['_RELEASESEATSRESPONSE']._serialized_end=2103
-  _globals['_SEATSUNAVAILABLEMETADATA']._serialized_start=2105
-  _globals['_SEATSUNAVAILABLEMETADATA']._serialized_end=2211
-  _globals['_INVENTORYSERVICE']._serialized_start=2451
-  _globals['_INVENTORYSERVICE']._serialized_end=3346
+  _globals['_HOLDBESTSEATSREQUEST']._serialized_start=1454
+  _globals['_HOLDBESTSEATSREQUEST']._serialized_end=1570
+  _globals['_HOLDBESTSEATSRESPONSE']._serialized_start=1573
+  _globals['_HOLDBESTSEATSRESPONSE']._serialized_end=1750
+  _globals['_SETSHOWRULESREQUEST']._serialized_start=1752
+  _globals['_SETSHOWRULESREQUEST']._serialized_end=1815
+  _globals['_SHOWRULES']._serialized_start=1817
+  _globals['_SHOWRULES']._serialized_end=1870
+  _globals['_RELEASEHOLDSREQUEST']._serialized_start=1872
+  _globals['_RELEASEHOLDSREQUEST']._serialized_end=1927
+  _globals['_RELEASEHOLDSRESPONSE']._serialized_start=1929
+  _globals['_RELEASEHOLDSRESPONSE']._serialized_end=1969
+  _globals['_RESERVESEATSREQUEST']._serialized_start=1971
+  _globals['_RESERVESEATSREQUEST']._serialized_end=2064
+  _globals['_RESERVEDSEAT']._serialized_start=2067
+  _globals['_RESERVEDSEAT']._serialized_end=2199
+  _globals['_RESERVESEATSRESPONSE']._serialized_start=2202
+  _globals['_RESERVESEATSRESPONSE']._serialized_end=2357
+  _globals['_CONFIRMSEATSREQUEST']._serialized_start=2359
+  _globals['_CONFIRMSEATSREQUEST']._serialized_end=2400
+  _globals['_CONFIRMSEATSRESPONSE']._serialized_start=2402
+  _globals['_CONFIRMSEATSRESPONSE']._serialized_end=2439
+  _globals['_RELEASESEATSREQUEST']._serialized_start=2441
+  _globals['_RELEASESEATSREQUEST']._serialized_end=2482
+  _globals['_RELEASESEATSRESPONSE']._serialized_start=2484
+  _globals['_RELEASESEATSRESPONSE']._serialized_end=2521
+  _globals['_SEATSUNAVAILABLEMETADATA']._serialized_start=2523
+  _globals['_SEATSUNAVAILABLEMETADATA']._serialized_end=2629
+  _globals['_INVENTORYSERVICE']._serialized_start=2869
+  _globals['_INVENTORYSERVICE']._serialized_end=3975
 # @@protoc_insertion_point(module_scope)

@@ -412,6 +412,118 @@ class HoldSeatsResponse(_message.Message):
 Global___HoldSeatsResponse: _TypeAlias = HoldSeatsResponse  # noqa: Y015
 
 @_typing.final
+class HoldBestSeatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHOW_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    TIER_FIELD_NUMBER: _builtins.int
+    show_id: _builtins.str
+    user_id: _builtins.str
+    count: _builtins.int
+    tier: _common_pb2.SeatTier.ValueType
+    """Unspecified: any tier."""
+    def __init__(
+        self,
+        *,
+        show_id: _builtins.str = ...,
+        user_id: _builtins.str = ...,
+        count: _builtins.int = ...,
+        tier: _common_pb2.SeatTier.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "show_id", b"show_id", "tier", b"tier", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldBestSeatsRequest: _TypeAlias = HoldBestSeatsRequest  # noqa: Y015
+
+@_typing.final
+class HoldBestSeatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOLDS_FIELD_NUMBER: _builtins.int
+    EXPIRES_IN_SECONDS_FIELD_NUMBER: _builtins.int
+    SEATS_FIELD_NUMBER: _builtins.int
+    STRANDED_SEATS_FIELD_NUMBER: _builtins.int
+    expires_in_seconds: _builtins.int
+    @_builtins.property
+    def holds(self) -> _containers.RepeatedCompositeFieldContainer[Global___SeatHold]: ...
+    @_builtins.property
+    def seats(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReservedSeat]:
+        """The held seats, in seat order."""
+
+    @_builtins.property
+    def stranded_seats(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The seats the hold leaves stranded (a single free seat between taken ones), by label; empty
+        when it strands none. On a no-orphan show a block that strands one is given only when no
+        block that strands none was left.
+        """
+
+    def __init__(
+        self,
+        *,
+        holds: _abc.Iterable[Global___SeatHold] | None = ...,
+        expires_in_seconds: _builtins.int = ...,
+        seats: _abc.Iterable[Global___ReservedSeat] | None = ...,
+        stranded_seats: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["expires_in_seconds", b"expires_in_seconds", "holds", b"holds", "seats", b"seats", "stranded_seats", b"stranded_seats"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldBestSeatsResponse: _TypeAlias = HoldBestSeatsResponse  # noqa: Y015
+
+@_typing.final
+class SetShowRulesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHOW_ID_FIELD_NUMBER: _builtins.int
+    NO_ORPHAN_SEATS_FIELD_NUMBER: _builtins.int
+    show_id: _builtins.str
+    no_orphan_seats: _builtins.bool
+    """Refuse holds and reservations that leave a single free seat stranded."""
+    def __init__(
+        self,
+        *,
+        show_id: _builtins.str = ...,
+        no_orphan_seats: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["no_orphan_seats", b"no_orphan_seats", "show_id", b"show_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetShowRulesRequest: _TypeAlias = SetShowRulesRequest  # noqa: Y015
+
+@_typing.final
+class ShowRules(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHOW_ID_FIELD_NUMBER: _builtins.int
+    NO_ORPHAN_SEATS_FIELD_NUMBER: _builtins.int
+    show_id: _builtins.str
+    no_orphan_seats: _builtins.bool
+    def __init__(
+        self,
+        *,
+        show_id: _builtins.str = ...,
+        no_orphan_seats: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["no_orphan_seats", b"no_orphan_seats", "show_id", b"show_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShowRules: _TypeAlias = ShowRules  # noqa: Y015
+
+@_typing.final
 class ReleaseHoldsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -56,6 +56,16 @@ class InventoryServiceStub:
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.SerializeToString,
                 response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.FromString,
                 _registered_method=True)
+        self.HoldBestSeats = channel.unary_unary(
+                '/ticketing.inventory.v1.InventoryService/HoldBestSeats',
+                request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsRequest.SerializeToString,
+                response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsResponse.FromString,
+                _registered_method=True)
+        self.SetShowRules = channel.unary_unary(
+                '/ticketing.inventory.v1.InventoryService/SetShowRules',
+                request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.SetShowRulesRequest.SerializeToString,
+                response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ShowRules.FromString,
+                _registered_method=True)
         self.ReleaseHolds = channel.unary_unary(
                 '/ticketing.inventory.v1.InventoryService/ReleaseHolds',
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseHoldsRequest.SerializeToString,
@@ -110,6 +120,22 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def HoldBestSeats(self, request, context):
+        """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
+        documents) in place of the user's other holds on the show. A block lost to a concurrent
+        request is skipped for the next best; ABORTED with NO_ADJACENT_SEATS when none is left.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetShowRules(self, request, context):
+        """Sets the show's seat rules (the no-orphan rule); idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReleaseHolds(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -159,6 +185,16 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.HoldSeats,
                     request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.FromString,
                     response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.SerializeToString,
+            ),
+            'HoldBestSeats': grpc.unary_unary_rpc_method_handler(
+                    servicer.HoldBestSeats,
+                    request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsRequest.FromString,
+                    response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsResponse.SerializeToString,
+            ),
+            'SetShowRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetShowRules,
+                    request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.SetShowRulesRequest.FromString,
+                    response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ShowRules.SerializeToString,
             ),
             'ReleaseHolds': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseHolds,
@@ -291,6 +327,60 @@ class InventoryService:
             '/ticketing.inventory.v1.InventoryService/HoldSeats',
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.SerializeToString,
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HoldBestSeats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.inventory.v1.InventoryService/HoldBestSeats',
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsRequest.SerializeToString,
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetShowRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.inventory.v1.InventoryService/SetShowRules',
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.SetShowRulesRequest.SerializeToString,
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ShowRules.FromString,
             options,
             channel_credentials,
             insecure,

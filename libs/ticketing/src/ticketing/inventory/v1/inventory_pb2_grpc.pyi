@@ -42,6 +42,13 @@ class InventoryServiceStub:
     ListAvailableSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListAvailableSeatsRequest, _inventory_pb2.ListAvailableSeatsResponse]
     HoldSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsRequest, _inventory_pb2.HoldSeatsResponse]
     """Replaces the user's holds on the show with the given set, all or nothing."""
+    HoldBestSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.HoldBestSeatsRequest, _inventory_pb2.HoldBestSeatsResponse]
+    """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
+    documents) in place of the user's other holds on the show. A block lost to a concurrent
+    request is skipped for the next best; ABORTED with NO_ADJACENT_SEATS when none is left.
+    """
+    SetShowRules: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.SetShowRulesRequest, _inventory_pb2.ShowRules]
+    """Sets the show's seat rules (the no-orphan rule); idempotent."""
     ReleaseHolds: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseHoldsRequest, _inventory_pb2.ReleaseHoldsResponse]
     ReserveSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsRequest, _inventory_pb2.ReserveSeatsResponse]
     """Marks the seats RESERVED for a booking; idempotent by booking_id."""
@@ -64,6 +71,13 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     ListAvailableSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListAvailableSeatsRequest, _inventory_pb2.ListAvailableSeatsResponse]  # type: ignore[assignment]
     HoldSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsRequest, _inventory_pb2.HoldSeatsResponse]  # type: ignore[assignment]
     """Replaces the user's holds on the show with the given set, all or nothing."""
+    HoldBestSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.HoldBestSeatsRequest, _inventory_pb2.HoldBestSeatsResponse]  # type: ignore[assignment]
+    """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
+    documents) in place of the user's other holds on the show. A block lost to a concurrent
+    request is skipped for the next best; ABORTED with NO_ADJACENT_SEATS when none is left.
+    """
+    SetShowRules: _aio.UnaryUnaryMultiCallable[_inventory_pb2.SetShowRulesRequest, _inventory_pb2.ShowRules]  # type: ignore[assignment]
+    """Sets the show's seat rules (the no-orphan rule); idempotent."""
     ReleaseHolds: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseHoldsRequest, _inventory_pb2.ReleaseHoldsResponse]  # type: ignore[assignment]
     ReserveSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsRequest, _inventory_pb2.ReserveSeatsResponse]  # type: ignore[assignment]
     """Marks the seats RESERVED for a booking; idempotent by booking_id."""
@@ -107,6 +121,25 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.HoldSeatsResponse, _abc.Awaitable[_inventory_pb2.HoldSeatsResponse]]:
         """Replaces the user's holds on the show with the given set, all or nothing."""
+
+    @_abc_1.abstractmethod
+    def HoldBestSeats(
+        self,
+        request: _inventory_pb2.HoldBestSeatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.HoldBestSeatsResponse, _abc.Awaitable[_inventory_pb2.HoldBestSeatsResponse]]:
+        """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
+        documents) in place of the user's other holds on the show. A block lost to a concurrent
+        request is skipped for the next best; ABORTED with NO_ADJACENT_SEATS when none is left.
+        """
+
+    @_abc_1.abstractmethod
+    def SetShowRules(
+        self,
+        request: _inventory_pb2.SetShowRulesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ShowRules, _abc.Awaitable[_inventory_pb2.ShowRules]]:
+        """Sets the show's seat rules (the no-orphan rule); idempotent."""
 
     @_abc_1.abstractmethod
     def ReleaseHolds(
