@@ -29,8 +29,6 @@ DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 # The processes and their settings as a production deployment on this machine would run them;
 # the bench passes these to the system it starts (see docs/scaling.md for why).
 BENCH_ENV: dict[str, str] = {}
-# Connections per service with one replica (the services' defaults), split among replicas.
-REPLICA_POOL_BUDGET = {"gateway": 5, "catalog": 5, "inventory": 12, "booking": 10, "payment": 10}
 
 
 class BenchSystem(System):
@@ -128,11 +126,7 @@ def running_system(log_dir: Path, settings: dict[str, str], replicas: int = 1) -
     name = f"ticketing_bench_{uuid.uuid4().hex[:6]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    # N replicas share the connections one process of each service would have (PostgreSQL's
-    # max_connections, 100 by default, is the limit on one machine).
-    pools = {f"{name.upper()}_DB_POOL_SIZE": str(max(2, size // replicas))
-             for name, size in REPLICA_POOL_BUDGET.items()} if replicas > 1 else {}  # fmt: skip
-    shared = {**BENCH_ENV, **pools, **{k: v for k, v in settings.items() if ":" not in k}}
+    shared = {**BENCH_ENV, **{k: v for k, v in settings.items() if ":" not in k}}
     service_env: dict[str, dict[str, str]] = {}
     for key, value in settings.items():
         if ":" in key:

@@ -22,6 +22,10 @@ import httpx
 from tests.support.broker_cleanup import delete_topology_sync
 
 GRPC_SERVICES = ("catalog", "inventory", "booking", "payment")
+# Database connections per process of each service with one replica (the services' defaults).
+# N replicas (N gateway workers) share them, so N does not multiply what PostgreSQL must allow
+# (max_connections is 100 by default, and the server may be shared with other runs).
+POOL_BUDGET = {"gateway": 5, "catalog": 5, "inventory": 12, "booking": 10, "payment": 10}
 JWT_SECRET = "ticketing-e2e-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns on less
 WEBHOOK_SECRET = "whsec_ticketing_e2e"
 
@@ -89,6 +93,11 @@ class System:
             },
         )
         env.update(self.extra_env)
+        if self.replicas > 1:
+            for name, default in POOL_BUDGET.items():
+                own = f"{name.upper()}_DB_POOL_SIZE"
+                size = int(env.get(own) or env.get("DB_POOL_SIZE") or default)
+                env[own] = str(max(2, size // self.replicas))
         return env
 
     def migrate(self) -> None:
