@@ -36,7 +36,13 @@ OVERLAYS = ("dev", "production")
 # The oldest Kubernetes the manifests are for (native gRPC probes are GA in 1.27) and the newest
 # schema kubernetes-validate ships.
 KUBERNETES_VERSIONS = ("1.27.0", kubernetes_validate.latest_version())
-GRPC_SERVICES = {"catalog": 7051, "inventory": 7052, "booking": 7053, "payment": 7054}
+GRPC_SERVICES = {
+    "catalog": 7051,
+    "inventory": 7052,
+    "booking": 7053,
+    "payment": 7054,
+    "waitingroom": 7055,
+}
 SERVICES = (*GRPC_SERVICES, "gateway")
 # Who calls whom over gRPC, read from the code: each caller's *_ADDR settings.
 CALLS = {
@@ -48,6 +54,9 @@ CALLS = {
     ("booking", "inventory"),
     ("catalog", "inventory"),
     ("payment", "booking"),
+    ("gateway", "waitingroom"),
+    ("inventory", "waitingroom"),
+    ("waitingroom", "catalog"),
 }
 # Custom resources: (apiVersion, kind) → the spec fields the CRD defines (rabbitmq.com/v1beta1,
 # cluster-operator 2.x) and the ones that must be set.
@@ -253,7 +262,7 @@ def test_service_addresses_name_a_headless_service_for_round_robin(overlay: str)
             service = services[target.group(1)]["spec"]
             assert service.get("clusterIP") == "None"
             assert int(target.group(2)) in {port["port"] for port in service["ports"]}
-    assert seen == 8  # gateway 4, booking 2, catalog 1, payment 1
+    assert seen == 11  # gateway 5, booking 2, catalog, payment, inventory, waitingroom 1 each
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

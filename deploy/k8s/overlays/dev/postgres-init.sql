@@ -6,7 +6,7 @@ DO $$
 DECLARE
   svc text;
 BEGIN
-  FOREACH svc IN ARRAY ARRAY['catalog', 'inventory', 'booking', 'payment', 'gateway'] LOOP
+  FOREACH svc IN ARRAY ARRAY['catalog', 'inventory', 'booking', 'payment', 'waitingroom', 'gateway'] LOOP
     EXECUTE format('CREATE ROLE %I LOGIN PASSWORD %L', svc || '_svc', svc || '_svc');
     EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', svc, svc || '_svc');
     EXECUTE format('ALTER ROLE %I SET search_path = %I', svc || '_svc', svc);
