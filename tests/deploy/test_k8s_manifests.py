@@ -172,6 +172,21 @@ def test_the_rabbitmq_cluster_has_the_fields_its_crd_requires() -> None:
     }
 
 
+def test_every_service_of_the_workspace_is_deployed() -> None:
+    """A new context (services/<name>) needs its objects here before it can ship."""
+    import tomllib
+
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    deployable = {
+        Path(member).name
+        for member in members["members"]
+        if member.startswith("services/") or member == "gateway"
+    }
+    # The simulator plays the outside provider: the dev overlay runs it, production never does.
+    assert deployable - {"payment_simulator"} == set(SERVICES)
+    assert "simulator" in objects("dev", "Deployment")
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_service_has_its_deployment_services_budget_autoscaler_and_migration(
     overlay: str,
