@@ -24,7 +24,10 @@ from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
 from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
+from gateway.routes.best_seats import router as best_seats_router
 from gateway.routes.methods import install_method_answers
+from gateway.routes.seat_stream import router as seat_stream_router
+from gateway.seat_changes import SeatChangeHub
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from gateway.web import install_storefront
@@ -93,12 +96,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
     )
+    seat_changes = SeatChangeHub(config.database_url)
+    app.state.seat_changes = seat_changes
+    listener = asyncio.create_task(seat_changes.run(), name="seat-changes")
     tune_gc()
     try:
         yield
     finally:
         expiry.cancel()
-        await asyncio.gather(expiry, return_exceptions=True)
+        listener.cancel()
+        await asyncio.gather(expiry, listener, return_exceptions=True)
         await upstreams.close()
         await limiter.close()
         await engine.dispose()
@@ -169,6 +176,7 @@ def create_app(config: Config) -> FastAPI:
     routers = [
         module.router for module in (seats, bookings, payments, refund_quotes, catalog, health)
     ]
+    routers[1:1] = [seat_stream_router, best_seats_router]
     for router in routers:
         app.include_router(router)
     install_method_answers(app, routers)
