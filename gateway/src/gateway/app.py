@@ -56,7 +56,12 @@ The Ticketing REST API: browse shows, hold and book seats, pay, refund.
   401 no/invalid token, 403 not yours, 404 missing, 409 conflict (seats taken, wrong state),
   422 Idempotency-Key reused with another body, 429 rate limited (`Retry-After`),
   503 a service is down, 504 a service timed out.
-* **Idempotency-Key** on `POST /bookings`, `/payments/initiate`, `/payments/refund/{bookingId}`.
+* **Idempotency-Key** on `POST /bookings`, `/payments/initiate`, `/payments/refund/{bookingId}`
+  (for bookings also as `idempotencyKey` in the body, the original API's way). Same key and body
+  → the first answer again; another body → 422; while the first request runs → 409
+  `IDEMPOTENCY_KEY_IN_USE`, which is retryable: retry with the same key after `Retry-After`.
+* **Methods**: a method a path does not have is 405 with `Allow`; `OPTIONS` lists them (204).
+* **Free text** never contains NUL (U+0000); page tokens are the previous page's `nextPageToken`.
 * **Rate limits** per user on holds and bookings (429 with `Retry-After`).
 """
 

@@ -72,6 +72,8 @@ IdempotencyKey = Annotated[
         pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Any unique string (a UUID is ideal). Retrying with the same key and body "
         "replays the first answer (`Idempotent-Replayed: true`); another body → 422; while "
-        "the first request is still running → 409. Kept 24 h.",
+        "the first request is still running → 409 IDEMPOTENCY_KEY_IN_USE, which is retryable: "
+        "retry with the same key after `Retry-After` (a key whose gateway died is free again "
+        "once that request's deadline has passed). Kept 24 h.",
     ),
 ]
