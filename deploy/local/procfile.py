@@ -18,6 +18,7 @@ SERVICES = {
     "inventory": (7052, 9102, 12),
     "booking": (7053, 9103, 10),
     "payment": (7054, 9104, 10),
+    "waitingroom": (7055, 9105, 5),
 }
 GATEWAY_PORT = 8001
 GATEWAY_POOL = 5

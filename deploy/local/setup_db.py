@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-SERVICES = ("catalog", "inventory", "booking", "payment", "gateway")
+SERVICES = ("catalog", "inventory", "booking", "payment", "waitingroom", "gateway")
 
 
 def ensure_database(url: str) -> None:

@@ -21,11 +21,18 @@ import httpx
 
 from tests.support.broker_cleanup import delete_topology_sync
 
-GRPC_SERVICES = ("catalog", "inventory", "booking", "payment")
+GRPC_SERVICES = ("catalog", "inventory", "booking", "payment", "waitingroom")
 # Database connections per process of each service with one replica (the services' defaults).
 # N replicas (N gateway workers) share them, so N does not multiply what PostgreSQL must allow
 # (max_connections is 100 by default, and the server may be shared with other runs).
-POOL_BUDGET = {"gateway": 5, "catalog": 5, "inventory": 12, "booking": 10, "payment": 10}
+POOL_BUDGET = {
+    "gateway": 5,
+    "catalog": 5,
+    "inventory": 12,
+    "booking": 10,
+    "payment": 10,
+    "waitingroom": 5,
+}
 JWT_SECRET = "ticketing-e2e-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns on less
 WEBHOOK_SECRET = "whsec_ticketing_e2e"
 
@@ -156,7 +163,15 @@ class System:
 
     def start(self, timeout: float = 90.0) -> None:
         self.migrate()
-        for name in ("inventory", "catalog", "booking", "payment", "simulator", "gateway"):
+        for name in (
+            "inventory",
+            "catalog",
+            "booking",
+            "payment",
+            "waitingroom",
+            "simulator",
+            "gateway",
+        ):
             self.start_service(name)
         self.wait_healthy(timeout)
 

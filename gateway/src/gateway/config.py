@@ -47,6 +47,11 @@ class Config(DatabaseSettings):
     inventory_addr: str = Field("127.0.0.1:7052", validation_alias="INVENTORY_ADDR")
     booking_addr: str = Field("127.0.0.1:7053", validation_alias="BOOKING_ADDR")
     payment_addr: str = Field("127.0.0.1:7054", validation_alias="PAYMENT_ADDR")
+    waitingroom_addr: str = Field("127.0.0.1:7055", validation_alias="WAITINGROOM_ADDR")
+    # How often a queue's event stream asks the waiting room for the holder's place.
+    queue_events_poll_seconds: float = Field(
+        1.0, ge=0.05, validation_alias="QUEUE_EVENTS_POLL_SECONDS"
+    )
     grpc_deadline_seconds: float = Field(5.0, gt=0, validation_alias="GRPC_DEADLINE_SECONDS")
     health_timeout_seconds: float = Field(2.0, gt=0, validation_alias="HEALTH_TIMEOUT_SECONDS")
     jwt_secret: str = Field(DEVELOPMENT_JWT_SECRET, min_length=16, validation_alias=JWT_SECRET)

@@ -1,4 +1,4 @@
-"""The four gRPC services behind the gateway: one long-lived channel each, and the one way to
+"""The gRPC services behind the gateway: one long-lived channel each, and the one way to
 call them (deadline, caller metadata, status mapping).
 
 Channels are created once in the app's lifespan and shared by every request: gRPC multiplexes
@@ -24,6 +24,7 @@ from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from ticketing.payment.v1 import payment_pb2, payment_pb2_grpc
+from ticketing.waitingroom.v1 import waitingroom_pb2, waitingroom_pb2_grpc
 
 __all__ = ["SERVICE_NAMES", "Upstreams"]
 
@@ -34,6 +35,7 @@ SERVICES: Mapping[str, ServiceDescriptor] = {
     "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"],
     "booking": booking_pb2.DESCRIPTOR.services_by_name["BookingService"],
     "payment": payment_pb2.DESCRIPTOR.services_by_name["PaymentService"],
+    "waitingroom": waitingroom_pb2.DESCRIPTOR.services_by_name["WaitingRoomService"],
 }
 SERVICE_NAMES: Mapping[str, str] = {name: s.full_name for name, s in SERVICES.items()}
 
@@ -43,7 +45,7 @@ def _serialize(message: Any) -> bytes:
 
 
 class Upstreams:
-    """Stubs of catalog, inventory, booking and payment over shared channels."""
+    """Stubs of catalog, inventory, booking, payment and the waiting room over shared channels."""
 
     def __init__(self, addresses: Mapping[str, str], *, deadline_seconds: float) -> None:
         missing = set(SERVICE_NAMES) - set(addresses)
@@ -61,6 +63,9 @@ class Upstreams:
         self.inventory = inventory_pb2_grpc.InventoryServiceStub(self._channels["inventory"])
         self.booking = booking_pb2_grpc.BookingServiceStub(self._channels["booking"])
         self.payment = payment_pb2_grpc.PaymentServiceStub(self._channels["payment"])
+        self.waitingroom = waitingroom_pb2_grpc.WaitingRoomServiceStub(
+            self._channels["waitingroom"]
+        )
         # GetSeatMap returning the serialized reply, for the render cache (see render_cache).
         self.seat_map_bytes: Callable[..., Awaitable[bytes]] = self._channels[
             "inventory"

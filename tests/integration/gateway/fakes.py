@@ -1,4 +1,4 @@
-"""Fake catalog, inventory, booking and payment services for the gateway's tests.
+"""Fake catalog, inventory, booking, payment and waiting room services for the gateway's tests.
 
 Each is a real grpc.aio server (svckit's create_server: health, interceptors, rich errors) on a
 free port, so the gateway talks real gRPC to it. A fake records every call (request and
@@ -24,6 +24,7 @@ from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from ticketing.common.v1 import common_pb2
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from ticketing.payment.v1 import payment_pb2, payment_pb2_grpc
+from ticketing.waitingroom.v1 import waitingroom_pb2, waitingroom_pb2_grpc
 
 Handler = Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
@@ -456,6 +457,33 @@ def _payment() -> FakeService:
     )
 
 
+def queue_status(**fields: Any) -> waitingroom_pb2.QueueStatus:
+    values: dict[str, Any] = {
+        "show_id": SHOW,
+        "user_id": USER,
+        "state": waitingroom_pb2.WAITING,
+        "position": 3,
+        "people_ahead": 2,
+        "estimated_wait_seconds": 4,
+        "joined_at": to_timestamp(NOW),
+        "on_sale_at": to_timestamp(NOW),
+        "in_lottery": True,
+    }
+    values.update(fields)
+    return waitingroom_pb2.QueueStatus(**values)
+
+
+def _waitingroom() -> FakeService:
+    return FakeService(
+        "waitingroom",
+        {
+            "Join": reply(queue_status()),
+            "GetStatus": reply(queue_status()),
+            "CheckPass": reply(waitingroom_pb2.CheckPassResponse(guarded=False)),
+        },
+    )
+
+
 _REGISTRATION: dict[str, tuple[Any, type, str]] = {
     "catalog": (
         catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
@@ -477,6 +505,11 @@ _REGISTRATION: dict[str, tuple[Any, type, str]] = {
         payment_pb2_grpc.PaymentServiceServicer,
         "ticketing.payment.v1.PaymentService",
     ),
+    "waitingroom": (
+        waitingroom_pb2_grpc.add_WaitingRoomServiceServicer_to_server,
+        waitingroom_pb2_grpc.WaitingRoomServiceServicer,
+        "ticketing.waitingroom.v1.WaitingRoomService",
+    ),
 }
 
 _FACTORIES = {
@@ -484,6 +517,7 @@ _FACTORIES = {
     "inventory": _inventory,
     "booking": _booking,
     "payment": _payment,
+    "waitingroom": _waitingroom,
 }
 
 
@@ -512,13 +546,14 @@ class Fakes:
     inventory: FakeService
     booking: FakeService
     payment: FakeService
+    waitingroom: FakeService
 
     @classmethod
     async def start(cls) -> Fakes:
         return cls(**{name: await start_fake(name) for name in _FACTORIES})
 
     def all(self) -> list[FakeService]:
-        return [self.catalog, self.inventory, self.booking, self.payment]
+        return [self.catalog, self.inventory, self.booking, self.payment, self.waitingroom]
 
     def addresses(self) -> dict[str, str]:
         return {f"{fake.name}_addr": f"127.0.0.1:{fake.port}" for fake in self.all()}

@@ -39,6 +39,9 @@ ROUTES = {
     ("get", "/api/v1/shows"),
     ("post", "/api/v1/shows"),
     ("get", "/api/v1/shows/{showId}"),
+    ("post", "/api/v1/shows/{showId}/queue"),
+    ("get", "/api/v1/shows/{showId}/queue"),
+    ("get", "/api/v1/shows/{showId}/queue/events"),
     ("get", "/api/v1/health"),
 }
 

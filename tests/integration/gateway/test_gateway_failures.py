@@ -215,6 +215,7 @@ async def test_health_is_200_when_every_service_serves(client: httpx.AsyncClient
             "inventory": "SERVING",
             "booking": "SERVING",
             "payment": "SERVING",
+            "waitingroom": "SERVING",
         },
     }
 

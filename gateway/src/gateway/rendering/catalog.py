@@ -70,6 +70,15 @@ def show(reply: catalog_pb2.Show) -> dict[str, Any]:
         ],
         "bookable": reply.bookable,
         "capacity": reply.capacity,
+        "onSaleAt": timestamp(reply, "on_sale_at"),
+        "waitingRoom": (
+            {
+                "admitPerMinute": reply.waiting_room.admit_per_minute,
+                "maxActive": reply.waiting_room.max_active,
+            }
+            if reply.HasField("waiting_room")
+            else None
+        ),
     }
 
 

@@ -225,6 +225,15 @@ async def create_show(gw: State, caller: Admin, body: CreateShowRequest) -> Resp
             catalog_pb2.TierPrice(tier=TIER_NUMBERS[price.tier], amount_minor=price.amount)
             for price in body.prices
         ],
+        on_sale_at=to_timestamp(body.on_sale_at) if body.on_sale_at else None,
+        waiting_room=(
+            catalog_pb2.WaitingRoom(
+                admit_per_minute=body.waiting_room.admit_per_minute,
+                max_active=body.waiting_room.max_active,
+            )
+            if body.waiting_room
+            else None
+        ),
     )
     reply = await gw.upstreams.call("catalog", gw.upstreams.catalog.CreateShow, request, caller)
     return json_response(render.show(reply), 201)

@@ -123,6 +123,16 @@ class PriceInput(RequestModel):
     amount: MinorUnits
 
 
+class WaitingRoomInput(RequestModel):
+    admit_per_minute: Annotated[int, Field(ge=1, le=1_000_000), JSON_NUMBER] = Field(
+        description="People let in per minute, in queue order, from onSaleAt."
+    )
+    max_active: Annotated[int, Field(ge=1, le=1_000_000), JSON_NUMBER] = Field(
+        description="Most people holding a valid admission pass at once (hosted waiting rooms "
+        "advise about 75 % of what the system can serve)."
+    )
+
+
 class CreateShowRequest(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -157,6 +167,25 @@ class CreateShowRequest(RequestModel):
 
     currency: str = Field(default="INR", pattern=r"^[A-Z]{3}$")
     prices: list[PriceInput] = Field(min_length=1, max_length=3)
+    on_sale_at: Annotated[AwareDatetime, JSON_TEXT] | None = Field(
+        default=None,
+        description="When the seats go on sale (RFC 3339 with a UTC offset); needed by a "
+        "waiting room.",
+    )
+    waiting_room: WaitingRoomInput | None = Field(
+        default=None,
+        description="Guard the on-sale with a waiting room: holds and bookings then need an "
+        "admission pass from `POST /shows/{showId}/queue`. Without one the show behaves as "
+        "any other.",
+    )
+
+    @field_validator("on_sale_at", mode="after")
+    @classmethod
+    def _on_sale_in_utc(cls, value: dt.datetime | None) -> dt.datetime | None:
+        try:
+            return value.astimezone(dt.UTC) if value is not None else None
+        except OverflowError:
+            raise ValueError("is out of range") from None
 
 
 class MovieResponse(ResponseModel):
@@ -236,6 +265,11 @@ class PriceView(ResponseModel):
     amount: int
 
 
+class WaitingRoomView(ResponseModel):
+    admit_per_minute: int
+    max_active: int
+
+
 class ShowResponse(ResponseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -277,6 +311,10 @@ class ShowResponse(ResponseModel):
     prices: list[PriceView]
     bookable: bool = Field(description="Seats are open for booking.")
     capacity: int
+    on_sale_at: str | None = Field(default=None, description="When the seats go on sale.")
+    waiting_room: WaitingRoomView | None = Field(
+        default=None, description="Set when a waiting room guards the on-sale."
+    )
 
 
 class ShowListResponse(Page):
