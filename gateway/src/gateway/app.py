@@ -24,8 +24,11 @@ from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
 from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
+from gateway.routes.best_seats import router as best_seats_router
 from gateway.routes.methods import install_method_answers
 from gateway.routes.queue import router as queue_router
+from gateway.routes.seat_stream import router as seat_stream_router
+from gateway.seat_changes import SeatChangeHub
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from gateway.web import install_storefront
@@ -54,7 +57,12 @@ The Ticketing REST API: browse shows, hold and book seats, pay, refund.
   401 no/invalid token, 403 not yours, 404 missing, 409 conflict (seats taken, wrong state),
   422 Idempotency-Key reused with another body, 429 rate limited (`Retry-After`),
   503 a service is down, 504 a service timed out.
-* **Idempotency-Key** on `POST /bookings`, `/payments/initiate`, `/payments/refund/{bookingId}`.
+* **Idempotency-Key** on `POST /bookings`, `/payments/initiate`, `/payments/refund/{bookingId}`
+  (for bookings also as `idempotencyKey` in the body, the original API's way). Same key and body
+  → the first answer again; another body → 422; while the first request runs → 409
+  `IDEMPOTENCY_KEY_IN_USE`, which is retryable: retry with the same key after `Retry-After`.
+* **Methods**: a method a path does not have is 405 with `Allow`; `OPTIONS` lists them (204).
+* **Free text** never contains NUL (U+0000); page tokens are the previous page's `nextPageToken`.
 * **Rate limits** per user on holds and bookings (429 with `Retry-After`).
 """
 
@@ -95,12 +103,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
     )
+    seat_changes = SeatChangeHub(config.database_url)
+    app.state.seat_changes = seat_changes
+    listener = asyncio.create_task(seat_changes.run(), name="seat-changes")
     tune_gc()
     try:
         yield
     finally:
         expiry.cancel()
-        await asyncio.gather(expiry, return_exceptions=True)
+        listener.cancel()
+        await asyncio.gather(expiry, listener, return_exceptions=True)
         await upstreams.close()
         await limiter.close()
         await engine.dispose()
@@ -172,6 +184,7 @@ def create_app(config: Config) -> FastAPI:
     routers = [
         module.router for module in (seats, bookings, payments, refund_quotes, catalog, health)
     ]
+    routers[1:1] = [seat_stream_router, best_seats_router]
     routers.append(queue_router)
     for router in routers:
         app.include_router(router)
