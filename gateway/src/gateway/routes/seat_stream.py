@@ -87,16 +87,23 @@ async def _events(hub: SeatChangeHub, show_id: str, resume: int | None) -> Async
 
 
 async def _live(subscription: Subscription) -> AsyncIterator[str]:
+    """Changes as they come; those already waiting go out together, as one write."""
+    queue = subscription.queue
     while True:
         try:
-            change = await asyncio.wait_for(subscription.queue.get(), KEEPALIVE_SECONDS)
+            async with asyncio.timeout(KEEPALIVE_SECONDS):
+                change = await queue.get()
         except TimeoutError:
             yield ": ping\n\n"
             continue
-        if change is RELOAD:
-            yield _reload("some changes may have been missed")
-        else:
-            yield _change(change)
+        frames = [_frame_of(change)]
+        while not queue.empty():
+            frames.append(_frame_of(queue.get_nowait()))
+        yield "".join(frames)
+
+
+def _frame_of(change: SeatChange) -> str:
+    return _reload("some changes may have been missed") if change is RELOAD else _change(change)
 
 
 def _change(change: SeatChange) -> str:
