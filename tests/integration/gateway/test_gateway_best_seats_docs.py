@@ -58,3 +58,13 @@ async def test_the_seat_stream_and_the_rules_are_documented(client: httpx.AsyncC
         "$ref": "#/components/schemas/ShowRulesResponse"
     }
     assert document["components"]["schemas"]["ShowRulesRequest"]["examples"]
+
+
+async def test_holds_and_bookings_document_the_no_orphan_refusal(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/api/openapi.json")).json()["paths"]
+
+    for path in ("/api/v1/bookings/hold-seats", "/api/v1/bookings"):
+        conflict = paths[path]["post"]["responses"]["409"]["content"]["application/json"]
+        example = conflict["examples"]["seatWouldBeStranded"]["value"]["error"]
+        assert example["code"] == "SEAT_WOULD_BE_STRANDED" and example["details"]["seat"] == "H6"
+        assert "error" in conflict["examples"]  # the seats-taken example stays

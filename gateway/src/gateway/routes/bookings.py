@@ -12,6 +12,7 @@ from gateway.auth import Authenticated, acting_user, ensure_acts_for
 from gateway.rendering import bookings as render
 from gateway.responses import json_response
 from gateway.routes import API_PREFIX
+from gateway.schemas.best_seats import with_stranding
 from gateway.schemas.bookings import (
     BookingListResponse,
     BookingResponse,
@@ -40,8 +41,9 @@ BOOKINGS = "bookings"
     response_model=HoldSeatsResponse,
     summary="Hold seats for a few minutes",
     description="All or nothing; replaces the user's previous holds on the show. "
-    "Seats held or booked by someone else → 409 naming them.",
-    responses=error_responses(400, 401, 403, 404, 409, 429, 503, 504),
+    "Seats held or booked by someone else → 409 naming them. On a show with the no-orphan rule, "
+    "seats that would leave a single seat stranded → 409 `SEAT_WOULD_BE_STRANDED` naming it.",
+    responses=with_stranding(error_responses(400, 401, 403, 404, 409, 429, 503, 504)),
 )
 async def hold_seats(gw: State, caller: Authenticated, body: HoldSeatsRequest) -> Response:
     user_id = acting_user(caller, body.user_id)
@@ -84,8 +86,9 @@ async def release_holds(
     response_model=BookingResponse,
     summary="Book seats (PENDING until paid)",
     description="Honours `Idempotency-Key` (header, or `idempotencyKey` in the body as the "
-    "seed's clients send it). Seats taken by someone else → 409 naming them.",
-    responses=error_responses(400, 401, 403, 404, 409, 422, 429, 503, 504),
+    "seed's clients send it). Seats taken by someone else → 409 naming them; on a no-orphan "
+    "show, seats that would strand a single seat → 409 `SEAT_WOULD_BE_STRANDED`.",
+    responses=with_stranding(error_responses(400, 401, 403, 404, 409, 422, 429, 503, 504)),
 )
 async def create_booking(
     request: Request,

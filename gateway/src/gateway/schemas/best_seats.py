@@ -162,9 +162,16 @@ def hold_best_responses() -> dict[int | str, dict[str, Any]]:
     return responses
 
 
-def stranding_example() -> dict[str, Any]:
-    """The 409 a hold or booking gets on a no-orphan show, for the docs of those routes."""
-    return {"seatWouldBeStranded": {"value": {"error": _STRANDED}}}
+def with_stranding(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """``responses`` whose 409 also shows the refusal of a hold or booking on a no-orphan show."""
+    conflict = responses[409]
+    content = conflict["content"]["application/json"]
+    examples = {**content["examples"], "seatWouldBeStranded": {"value": {"error": _STRANDED}}}
+    responses[409] = {
+        **conflict,
+        "content": {"application/json": {**content, "examples": examples}},
+    }
+    return responses
 
 
 SEAT_STREAM_EXAMPLE = (
