@@ -248,6 +248,23 @@ def test_each_service_connects_to_postgresql_with_a_secret_of_its_own(overlay: s
         assert secrets == {}, "no Secret (and no secret value) is committed for production"
 
 
+def test_the_gateway_listens_on_the_database_inventory_notifies_on() -> None:
+    """The seat stream: NOTIFY reaches only listeners of the same database."""
+    import base64
+    from urllib.parse import urlsplit
+
+    def database(service: str) -> tuple[str | None, int | None, str]:
+        (secret,) = (
+            obj
+            for name, obj in objects("dev", "Secret").items()
+            if name.startswith(f"{service}-secrets")
+        )
+        url = urlsplit(base64.b64decode(secret["data"]["DATABASE_URL"]).decode())
+        return url.hostname, url.port, url.path
+
+    assert database("gateway") == database("inventory")
+
+
 def test_the_dev_postgres_is_initialised_like_docker_compose() -> None:
     copied = (K8S / "overlays" / "dev" / "postgres-init.sql").read_text()
     assert copied == (ROOT / "deploy" / "postgres" / "init.sql").read_text()
