@@ -159,7 +159,13 @@ CASES: dict[str, Case] = {
     "initiate: unknown field": Case(
         "POST",
         f"{API}/payments/initiate",
-        {"bookingId": "{booking}", "amount": 1},
+        {"bookingId": "{booking}", "price": 1},
+        field="body.price",
+    ),
+    "initiate: amount as text": Case(
+        "POST",
+        f"{API}/payments/initiate",
+        {"bookingId": "{booking}", "amount": "1"},
         field="body.amount",
     ),
     "initiate: unknown booking": Case(
