@@ -13,7 +13,9 @@ What is left before production runs on Citus: three seat statements do not name 
 Citus they would span shards, where it refuses ``FOR UPDATE``: confirming or releasing a
 booking's seats (ConfirmSeats and ReleaseSeats carry only the booking id, though the booking
 events carry the show), releasing a user's holds on every show, and the expired-hold cleanup
-(which would run per shard). The outbox and inbox tables stay local to the coordinator.
+(which would run per shard). The outbox and inbox tables stay local to the coordinator. The
+seat-change trigger (revision 0004) would fire on the workers' shards, whose NOTIFYs the
+gateway, listening on the coordinator, does not hear: the seat stream needs another feed there.
 """
 
 from __future__ import annotations
