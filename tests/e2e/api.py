@@ -98,9 +98,10 @@ async def new_show(
     rows: int = 5,
     seats_per_row: int = 10,
     starts_in: timedelta = timedelta(days=3),
+    **show_fields: Any,
 ) -> dict[str, Any]:
     """A bookable show on a screen of its own (rows A.. cycling REGULAR, PREMIUM, VIP), created
-    through the admin API as an operator would."""
+    through the admin API as an operator would (``show_fields`` go into the show's body too)."""
     tag = uuid.uuid4().hex[:8]
     movie = created(
         await client.post(
@@ -145,6 +146,7 @@ async def new_show(
                 "startTime": start.isoformat().replace("+00:00", "Z"),
                 "currency": "INR",
                 "prices": [{"tier": tier, "amount": amount} for tier, amount in PRICES.items()],
+                **show_fields,
             },
             headers=ADMIN,
         )

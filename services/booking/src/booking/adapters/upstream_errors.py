@@ -3,7 +3,9 @@
 What inventory refuses (seats taken, a lock timeout, unknown seats, a bad argument, a rule) is
 the caller's business: the error goes back with inventory's status code, message and ErrorInfo.
 An upstream that is down or slow becomes UNAVAILABLE / DEADLINE_EXCEEDED. Anything else (e.g.
-PERMISSION_DENIED between services) is our bug and stays an unmapped error → INTERNAL.
+PERMISSION_DENIED between services) is our bug and stays an unmapped error → INTERNAL, except
+inventory's ADMISSION_REQUIRED: the show's waiting room has not admitted the user, which is theirs
+to fix (join the queue), so it is relayed like a refusal.
 
 Catalog is asked only for a show by id, so its NOT_FOUND and INVALID_ARGUMENT name that show.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import grpc
 
 from booking.domain.errors import (
+    AdmissionRequired,
     BookingError,
     Conflict,
     DependencyTimeout,
@@ -24,6 +27,9 @@ from booking.domain.errors import (
     ShowNotFound,
 )
 from svckit.errors import ErrorFactory, FailedCall, UpstreamErrors, UpstreamTable
+from ticketing.inventory.v1 import inventory_pb2
+
+ADMISSION_REQUIRED = inventory_pb2.ErrorReason.Name(inventory_pb2.ADMISSION_REQUIRED)
 
 
 def _message(call: FailedCall) -> str:
@@ -59,7 +65,13 @@ RELAYED: UpstreamTable = {
     grpc.StatusCode.DEADLINE_EXCEEDED: _timed_out,
 }
 
-INVENTORY_ERRORS = UpstreamErrors("inventory", RELAYED)
+INVENTORY_ERRORS = UpstreamErrors(
+    "inventory",
+    {
+        **RELAYED,
+        (grpc.StatusCode.PERMISSION_DENIED, ADMISSION_REQUIRED): _relayed(AdmissionRequired),
+    },
+)
 
 CATALOG_ERRORS = UpstreamErrors(
     "catalog",

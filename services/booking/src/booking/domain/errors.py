@@ -4,6 +4,8 @@
     ├── InvalidRequest            bad input; names the field               (INVALID_ARGUMENT)
     ├── NotAuthenticated          no caller identity                       (UNAUTHENTICATED)
     ├── NotBookingOwner           someone else's booking or user id        (PERMISSION_DENIED)
+    ├── AdmissionRequired         a waiting room guards the show; no pass  (PERMISSION_DENIED,
+    │                             relayed from inventory's ADMISSION_REQUIRED)
     ├── NotFound
     │   ├── BookingNotFound                                                (NOT_FOUND)
     │   ├── ShowNotFound                                                   (NOT_FOUND)
@@ -57,6 +59,10 @@ class NotAuthenticated(BookingError):
 
 class NotBookingOwner(BookingError):
     default_reason = "NOT_OWNER"
+
+
+class AdmissionRequired(BookingError):
+    default_reason = "ADMISSION_REQUIRED"
 
 
 class NotFound(BookingError):

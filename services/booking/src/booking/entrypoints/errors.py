@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 
 from booking.domain.errors import (
+    AdmissionRequired,
     Conflict,
     DependencyTimeout,
     DependencyUnavailable,
@@ -21,6 +22,7 @@ ERROR_TABLE: ErrorTable = {
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     NotAuthenticated: grpc.StatusCode.UNAUTHENTICATED,
     NotBookingOwner: grpc.StatusCode.PERMISSION_DENIED,
+    AdmissionRequired: grpc.StatusCode.PERMISSION_DENIED,
     NotFound: grpc.StatusCode.NOT_FOUND,
     RuleViolated: grpc.StatusCode.FAILED_PRECONDITION,
     Conflict: grpc.StatusCode.ABORTED,
