@@ -1,10 +1,12 @@
 """``python -m catalog seed``: the demo catalog, loaded through the catalog's own gRPC API.
 
-Idempotent: every object is looked up by its natural key first (movie title; theatre name and
-city; screen name in its theatre; show screen and start time) and created only when missing, so
-running the seed again the same day creates nothing. Shows cover the next 7 days starting
-tomorrow (UTC), three per screen per day at fixed times far enough apart for the longest movie,
-so a demo refund is still ≥ 24 h before the show (100 %).
+Idempotent: every object is looked up by the seed's own key first (a movie's title, length,
+rating and language, so a movie of the same title created through the API is never taken for
+the seed's; theatre name and city; screen name in its theatre; show screen and start time) and
+created only when missing, so running the seed again the same day creates nothing. A slot that
+a show created through the API already overlaps is skipped and counted, not an error. Shows
+cover the next 7 days starting tomorrow (UTC), three per screen per day at fixed times far
+enough apart for the longest movie, so a demo refund is still ≥ 24 h before the show (100 %).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ BOB_ID = "22222222-2222-4222-8222-222222222222"
 DEMO_USERS = (("alice", ALICE_ID), ("bob", BOB_ID))
 
 CURRENCY = "INR"
+LANGUAGE = "English"
 PRICES = {  # paise
     common_pb2.SEAT_TIER_REGULAR: 20000,
     common_pb2.SEAT_TIER_PREMIUM: 35000,
@@ -57,6 +60,7 @@ CALL_TIMEOUT_S = 10.0
 class SeedSummary:
     created: dict[str, int] = field(default_factory=dict)
     existing: dict[str, int] = field(default_factory=dict)
+    skipped_shows: int = 0
     bookable_shows: int = 0
     sample_show_id: str = ""
 
@@ -73,6 +77,11 @@ class SeedSummary:
         users = ", ".join(f"{name} {user_id}" for name, user_id in DEMO_USERS)
         return [
             f"seeded: {counts}",
+            *(
+                [f"skipped: {self.skipped_shows} show slots already taken by other shows"]
+                if self.skipped_shows
+                else []
+            ),
             f"bookable shows: {self.bookable_shows}",
             f"sample show id: {self.sample_show_id}",
             f"demo users: {users}",
@@ -101,6 +110,11 @@ def layout(rows: int) -> catalog_pb2.SeatLayout:
     return result
 
 
+def movie_key(movie: catalog_pb2.Movie) -> tuple[str, int, str, str]:
+    """What makes a movie the seed's: titles alone are not unique in a catalog."""
+    return (movie.title, movie.duration_minutes, movie.rating, movie.language)
+
+
 class Seeder:
     def __init__(self, stub: catalog_pb2_grpc.CatalogServiceStub) -> None:
         self._stub = stub
@@ -108,7 +122,7 @@ class Seeder:
         self.summary = SeedSummary()
 
     async def movies(self) -> list[catalog_pb2.Movie]:
-        existing: dict[str, catalog_pb2.Movie] = {}
+        existing: dict[tuple[str, int, str, str], catalog_pb2.Movie] = {}
         token = ""
         while True:
             page = await self._stub.ListMovies(
@@ -117,13 +131,14 @@ class Seeder:
                 ),
                 timeout=CALL_TIMEOUT_S,
             )
-            existing.update({movie.title: movie for movie in page.movies})
+            for movie in page.movies:
+                existing.setdefault(movie_key(movie), movie)
             token = page.page.next_page_token
             if not token:
                 break
         result = []
         for title, minutes, rating, genres, description in MOVIES:
-            movie = existing.get(title)
+            movie = existing.get((title, minutes, rating, LANGUAGE))
             self.summary.count("movies", movie is None)
             if movie is None:
                 movie = await self._stub.CreateMovie(
@@ -132,7 +147,7 @@ class Seeder:
                         duration_minutes=minutes,
                         rating=rating,
                         genres=list(genres),
-                        language="English",
+                        language=LANGUAGE,
                         description=description,
                     ),
                     metadata=self._metadata,
@@ -195,7 +210,8 @@ class Seeder:
 
     async def show(
         self, movie: catalog_pb2.Movie, screen: catalog_pb2.Screen, start: datetime
-    ) -> catalog_pb2.Show:
+    ) -> catalog_pb2.Show | None:
+        """The new show, or None when a show created through the API overlaps the slot."""
         request = catalog_pb2.CreateShowRequest(
             movie_id=movie.id,
             screen_id=screen.id,
@@ -203,9 +219,14 @@ class Seeder:
             prices=[catalog_pb2.TierPrice(tier=t, amount_minor=p) for t, p in PRICES.items()],
             start_time=to_timestamp(start),
         )
-        created: catalog_pb2.Show = await self._stub.CreateShow(
-            request, metadata=self._metadata, timeout=CALL_TIMEOUT_S * 3
-        )
+        try:
+            created: catalog_pb2.Show = await self._stub.CreateShow(
+                request, metadata=self._metadata, timeout=CALL_TIMEOUT_S * 3
+            )
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            return None
         return created
 
     async def run(self, today: date) -> SeedSummary:
@@ -223,11 +244,15 @@ class Seeder:
                     for slot, at in enumerate(SHOW_TIMES_UTC):
                         start = datetime.combine(day, at, tzinfo=UTC)
                         show_id = existing.get((screen.id, start))
-                        self.summary.count("shows", show_id is None)
+                        new = show_id is None
                         if show_id is None:
                             movie = movies[(offset + slot + screen_number + index) % len(movies)]
                             created = await self.show(movie, screen, start)
+                            if created is None:
+                                self.summary.skipped_shows += 1
+                                continue
                             show_id = created.id
+                        self.summary.count("shows", new)
                         self.summary.sample_show_id = self.summary.sample_show_id or show_id
             screen_number += len(screens)
         return self.summary
