@@ -43,6 +43,7 @@ BROWSER_ENV = {
     "ACCESS_LOG": "false",
 }
 SYSTEM_KEY = pytest.StashKey[System]()
+WAIT_MS = 20_000  # what a person would call "at once" on a loaded 2-core machine
 
 if not os.path.exists(CHROMIUM):
     pytest.skip(
@@ -99,7 +100,9 @@ def system(
 
 @pytest.fixture(scope="package")
 def browser(system: System) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -15,8 +15,6 @@ from playwright.sync_api import Page, expect
 from gateway.web import user_id_for
 from tests.e2e.api import ADMIN, API, PRICES, TIERS, auth
 
-WAIT_MS = 20_000
-
 
 def created(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 201, response.text

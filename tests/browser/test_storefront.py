@@ -16,9 +16,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from gateway.web import user_id_for
-from tests.browser.conftest import HOLD_SECONDS
+from tests.browser.conftest import HOLD_SECONDS, WAIT_MS
 from tests.browser.storefront import (
-    WAIT_MS,
     confirmed_booking,
     new_show,
     pending_booking,
@@ -119,11 +118,43 @@ def test_a_full_purchase_from_browsing_to_confirmed(
     )
     assert sold == [(2,)]
 
+    # One e-ticket per seat, each with a QR code carrying its signed code.
+    for number in (6, 7):
+        qr = page.get_by_role("img", name=f"QR code of the ticket for row B, seat {number}")
+        expect(qr).to_be_visible()
+        assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml")
+    codes = [code.inner_text() for code in page.get_by_text(re.compile(r"^TKT1\.")).all()]
+    assert len(codes) == 2
+
     page.get_by_role("link", name="My bookings", exact=True).click()
     expect(
         page.get_by_role("listitem").filter(has_text=show["movieTitle"]).get_by_text("Confirmed")
     ).to_be_visible()
     assert not page.errors  # type: ignore[attr-defined]
+
+    # At the door: staff admit the ticket once; the second scan is refused with the first time.
+    door = _new_page(context.browser.new_context())  # type: ignore[union-attr]
+    door.set_default_timeout(WAIT_MS)
+    sign_in(door, system.base_url, "sam")
+    door.get_by_role("link", name="Check-in").click()
+    door.get_by_label("Ticket code").fill(codes[0])
+    door.get_by_role("button", name="Check in").click()
+    expect(door.get_by_role("alert")).to_have_text(re.compile(r"^Admitted Row B, seat 6"))
+    door.get_by_label("Ticket code").fill(codes[0])
+    door.get_by_role("button", name="Check in").click()
+    expect(door.get_by_role("alert")).to_have_text(
+        re.compile(r"^Refused: already checked in at \d\d:\d\d\. Row B, seat 6")
+    )
+    door.screenshot(path=screenshots / "check-in-desktop.png")
+    door.get_by_label("Ticket code").fill(codes[1][:-3] + "xyz")
+    door.get_by_role("button", name="Check in").click()
+    expect(door.get_by_role("alert")).to_contain_text("signature is wrong")
+    assert query(
+        system.database_url,
+        "SELECT count(*) FROM booking.check_ins WHERE booking_id = %s",
+        booking_id,
+    ) == [(1,)]
+    door.context.close()
 
 
 def test_two_people_see_each_others_holds_live_until_they_expire(
@@ -208,6 +239,7 @@ def test_a_refund_shows_what_the_policy_gives_before_it_is_confirmed(
     page = _new_page(context)
     sign_in(page, system.base_url, name)
     page.goto(f"{system.base_url}/#/booking/{booking_id}")
+    code = page.get_by_text(re.compile(r"^TKT1\.")).first.inner_text()
     page.get_by_role("button", name="Request a refund").click()
     expect(page.get_by_text(expected)).to_be_visible()
     if "No refund" in expected:
@@ -222,6 +254,15 @@ def test_a_refund_shows_what_the_policy_gives_before_it_is_confirmed(
         "SELECT status, payment_refunded_minor FROM booking.bookings WHERE id = %s",
         booking_id,
     ) == [("REFUNDED", int(amount.group()[1:]) * 100)]
+
+    # A refunded ticket is refused at the door.
+    sign_in(page, system.base_url, "sam")
+    page.goto(f"{system.base_url}/#/check-in")
+    page.get_by_label("Ticket code").fill(code)
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Refused: the booking is refunded, not confirmed"
+    )
 
 
 def test_a_failed_payment_then_a_successful_retry(

@@ -23,7 +23,15 @@ from gateway.middleware import GatewayMiddleware
 from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
-from gateway.routes import bookings, catalog, health, payments, refund_quotes, seats
+from gateway.routes import (
+    bookings,
+    catalog,
+    health,
+    payments,
+    refund_quotes,
+    seats,
+    tickets,
+)
 from gateway.routes.best_seats import router as best_seats_router
 from gateway.routes.methods import install_method_answers
 from gateway.routes.queue import router as queue_router
@@ -181,9 +189,8 @@ def create_app(config: Config) -> FastAPI:
         leeway_seconds=config.jwt_leeway_seconds,
     )
     install_error_handlers(app)
-    routers = [
-        module.router for module in (seats, bookings, payments, refund_quotes, catalog, health)
-    ]
+    modules = (seats, bookings, payments, refund_quotes, tickets, catalog, health)
+    routers = [module.router for module in modules]
     routers[1:1] = [seat_stream_router, best_seats_router]
     routers.append(queue_router)
     for router in routers:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from booking.adapters.catalog_client import GrpcCatalogClient
+from booking.adapters.check_ins import PgCheckInStore
 from booking.adapters.inventory_client import GrpcInventoryClient
 from booking.adapters.new_bookings import PgNewBookings
 from booking.adapters.unit_of_work import SqlUnitOfWork
 from booking.config import SERVICE, Config
+from booking.domain.tickets import TicketSigner
 from booking.entrypoints import consumers
 from booking.entrypoints.errors import ERROR_TABLE
 from booking.entrypoints.grpc_servicer import BookingServicer
 from booking.entrypoints.jobs import archival_job, expiry_job
+from booking.service_layer.check_ins import CheckIns
 from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.payment_events import PaymentEvents
 from booking.service_layer.ports import UnitOfWork
@@ -96,7 +99,15 @@ async def create_app(config: Config) -> App:
         services=[
             (
                 booking_pb2_grpc.add_BookingServiceServicer_to_server,
-                BookingServicer(bookings),
+                BookingServicer(
+                    bookings,
+                    CheckIns(
+                        bookings=bookings,
+                        store=PgCheckInStore(engine),
+                        signer=TicketSigner(config.ticket_signing_secret),
+                        clock=clock,
+                    ),
+                ),
                 SERVICE.grpc_service,
             )
         ],

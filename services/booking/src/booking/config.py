@@ -12,6 +12,9 @@ from svckit.settings import ServiceInfo, ServiceSettings, pool_size, port
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
+# Signs e-ticket codes (HMAC-SHA256); set TICKET_SIGNING_SECRET in production.
+DEVELOPMENT_TICKET_SECRET = "ticketing-development-ticket-secret"
+
 SERVICE = ServiceInfo(
     name="booking",
     schema="booking",
@@ -46,6 +49,9 @@ class Config(ServiceSettings):
         validation_alias=AliasChoices("OUTBOX_POLL_INTERVAL_SECONDS", "OUTBOX_POLL_SECONDS"),
     )
     consumer_concurrency: int = Field(4, ge=1, validation_alias="BOOKING_CONSUMER_CONCURRENCY")
+    ticket_signing_secret: str = Field(
+        DEVELOPMENT_TICKET_SECRET, min_length=16, validation_alias="TICKET_SIGNING_SECRET"
+    )
 
     @field_validator("archival_time")
     @classmethod

@@ -214,7 +214,10 @@ async function showPage(showId, params, view) {
 
   function draw() {
     if (view.stale) return;
-    const list = [...picked].sort();
+    const list = [...picked].sort((a, b) => {
+      const x = map.seats.get(a), y = map.seats.get(b);
+      return x.row.localeCompare(y.row) || x.number - y.number;
+    });
     const holding = held.size > 0 && same(picked, held);
     const left = holdExpires ? holdExpires - Date.now() : 0;
     let actions = "";
@@ -347,6 +350,12 @@ async function bookingPage(bookingId, params, view) {
   let note = params.get("paid") === "1" ? "" : "";
   let refundPanel = "";
   let busy = false;
+  let tickets = null;
+  const loadTickets = async () => {
+    if (booking.status !== "CONFIRMED" || tickets) return;
+    tickets = await api(`/bookings/${bookingId}/tickets`).catch(() => ({ tickets: [] }));
+  };
+  await loadTickets();
   const returning = params.has("checkout");
 
   function draw() {
@@ -364,7 +373,8 @@ async function bookingPage(bookingId, params, view) {
       state += `<div class="actions"><button type="button" id="pay" ${busy ? "disabled" : ""}>${failed ? "Try paying again" : "Pay"} ${esc(money(b.totalAmount, b.currency))}</button>
         <button type="button" class="secondary" id="cancel" ${busy ? "disabled" : ""}>Cancel booking</button></div>`;
     } else if (b.status === "CONFIRMED") {
-      state = `<p class="notice ok" role="status">Your booking is confirmed. Show this page at the door.</p>
+      state = `<p class="notice ok" role="status">Your booking is confirmed. Show a ticket's QR code at the door.</p>
+        ${ticketsHtml(tickets, b)}
         <div class="actions"><button type="button" class="secondary" id="refund-quote">Request a refund</button></div>`;
     } else if (b.status === "EXPIRED") {
       state = `<p class="notice">This booking expired before it was paid; the seats went back on sale.</p>`;
@@ -458,6 +468,7 @@ async function bookingPage(bookingId, params, view) {
       const changed = fresh.status !== booking.status || JSON.stringify(fresh.payment) !== JSON.stringify(booking.payment);
       booking = fresh;
       if (changed) {
+        await loadTickets();
         if (fresh.status !== "PENDING" || fresh.status === "REFUNDED") refundPanel = "";
         announce(`Booking ${STATUS_LABEL[fresh.status] || fresh.status}`);
         draw();
@@ -473,6 +484,58 @@ async function bookingPage(bookingId, params, view) {
   return () => {
     clearInterval(poll);
     clearInterval(timer);
+  };
+}
+
+function ticketsHtml(reply, b) {
+  if (!reply || !reply.tickets.length) return "";
+  return `<h2>Your tickets</h2><ul class="tickets">${reply.tickets.map((t) => `<li class="ticket">
+      <img src="${esc(t.qrSvg)}" width="164" height="164" alt="QR code of the ticket for row ${esc(t.row)}, seat ${esc(t.number)}">
+      <div><h3>Row ${esc(t.row)}, seat ${esc(t.number)}</h3><p>${esc(tierName(t.tier))} · ${esc(b.show.movie)} · ${esc(when(b.show.startTime))}</p>
+      <p class="code">Code <code>${esc(t.code)}</code></p>
+      ${t.checkedInAt ? `<p class="badge b-expired">Checked in at ${esc(clock(t.checkedInAt))}</p>` : ""}</div></li>`).join("")}</ul>`;
+}
+
+// ---------------------------------------------------------------- check-in (staff)
+function checkInPage(params, view) {
+  const me = user();
+  if (!me) return needSignIn(view, "Check-in");
+  if (!me.roles.includes("staff") && !me.roles.includes("admin")) {
+    page(view, "Check-in", `<h1>Check-in</h1><p class="notice error">Checking tickets in needs the staff role. Sign in as a member of staff.</p>`);
+    return;
+  }
+  page(view, "Check-in", `<h1>Check-in</h1>
+    <form id="check-in-form" class="stack wide" novalidate>
+      <label for="code">Ticket code</label>
+      <p class="hint" id="code-hint">Scan the QR code into this field, or type the code printed under it.</p>
+      <input id="code" name="code" autocomplete="off" spellcheck="false" aria-describedby="code-hint">
+      <button type="submit">Check in</button>
+    </form>
+    <div id="result" aria-live="assertive"></div>`);
+  const input = document.getElementById("code");
+  const result = document.getElementById("result");
+  input.focus();
+  document.getElementById("check-in-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const code = input.value.trim();
+    if (!code) {
+      result.innerHTML = `<p class="notice error" role="alert">Enter or scan a ticket code.</p>`;
+      return;
+    }
+    try {
+      const r = await api("/check-in", { method: "POST", body: { code } });
+      const seatText = r.row ? `Row ${r.row}, seat ${r.number}${r.movieTitle ? ` · ${r.movieTitle}` : ""}` : "";
+      if (r.outcome === "ADMITTED") {
+        result.innerHTML = `<p class="notice ok verdict" role="alert"><strong>Admitted</strong> ${esc(seatText)}</p>`;
+      } else if (r.outcome === "ALREADY_CHECKED_IN") {
+        result.innerHTML = `<p class="notice error verdict" role="alert"><strong>Refused:</strong> already checked in at ${esc(clock(r.checkedInAt))}. ${esc(seatText)}</p>`;
+      } else {
+        result.innerHTML = `<p class="notice error verdict" role="alert"><strong>Refused:</strong> ${esc(r.reason)}. ${esc(seatText)}</p>`;
+      }
+    } catch (e) {
+      result.innerHTML = `<p class="notice error verdict" role="alert"><strong>Refused:</strong> ${esc(errorText(e))}</p>`;
+    }
+    input.select();
   };
 }
 
@@ -494,6 +557,7 @@ const routes = [
   [/^#\/booking\/([\w-]+)$/, bookingPage],
   [/^#\/bookings$/, bookingsPage],
   [/^#\/sign-in$/, signInPage],
+  [/^#\/check-in$/, checkInPage],
 ];
 
 async function route() {

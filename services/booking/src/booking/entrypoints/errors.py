@@ -16,6 +16,7 @@ from booking.domain.errors import (
     RuleViolated,
     SeatsTaken,
 )
+from booking.domain.tickets import NotStaff
 from svckit.errors import ErrorTable
 
 ERROR_TABLE: ErrorTable = {
@@ -23,6 +24,7 @@ ERROR_TABLE: ErrorTable = {
     NotAuthenticated: grpc.StatusCode.UNAUTHENTICATED,
     NotBookingOwner: grpc.StatusCode.PERMISSION_DENIED,
     AdmissionRequired: grpc.StatusCode.PERMISSION_DENIED,
+    NotStaff: grpc.StatusCode.PERMISSION_DENIED,
     NotFound: grpc.StatusCode.NOT_FOUND,
     RuleViolated: grpc.StatusCode.FAILED_PRECONDITION,
     Conflict: grpc.StatusCode.ABORTED,

@@ -7,6 +7,8 @@ from typing import Any
 from booking.domain import commands
 from booking.domain.values import Requester
 from booking.entrypoints.proto_mapping import booking_to_proto
+from booking.entrypoints.ticket_mapping import check_in_to_proto, ticket_to_proto
+from booking.service_layer.check_ins import CheckIns
 from booking.service_layer.services import Bookings
 from svckit.identity import caller_from_context
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
@@ -19,8 +21,9 @@ def requester(context: Any) -> Requester:
 
 
 class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, bookings: Bookings) -> None:
+    def __init__(self, bookings: Bookings, check_ins: CheckIns) -> None:
         self._bookings = bookings
+        self._check_ins = check_ins
 
     async def CreateBooking(
         self, request: booking_pb2.CreateBookingRequest, context: Any
@@ -50,3 +53,16 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
     ) -> booking_pb2.Booking:
         cmd = commands.CancelBooking(request.booking_id, request.reason)
         return booking_to_proto(await self._bookings.cancel(cmd, requester(context)))
+
+    async def GetTickets(
+        self, request: booking_pb2.GetTicketsRequest, context: Any
+    ) -> booking_pb2.GetTicketsResponse:
+        tickets = await self._check_ins.tickets(request.booking_id, requester(context))
+        return booking_pb2.GetTicketsResponse(tickets=[ticket_to_proto(t) for t in tickets])
+
+    async def CheckIn(
+        self, request: booking_pb2.CheckInRequest, context: Any
+    ) -> booking_pb2.CheckInResponse:
+        caller = caller_from_context(context)
+        result = await self._check_ins.check_in(request.code, requester(context), caller.roles)
+        return check_in_to_proto(result)

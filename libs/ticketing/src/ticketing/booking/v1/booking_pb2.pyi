@@ -44,6 +44,27 @@ BOOKING_STATUS_EXPIRED: BookingStatus.ValueType  # 4
 BOOKING_STATUS_REFUNDED: BookingStatus.ValueType  # 5
 Global___BookingStatus: _TypeAlias = BookingStatus  # noqa: Y015
 
+class _CheckInOutcome:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CheckInOutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CheckInOutcome.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CHECK_IN_OUTCOME_UNSPECIFIED: _CheckInOutcome.ValueType  # 0
+    CHECK_IN_OUTCOME_ADMITTED: _CheckInOutcome.ValueType  # 1
+    CHECK_IN_OUTCOME_ALREADY_CHECKED_IN: _CheckInOutcome.ValueType  # 2
+    CHECK_IN_OUTCOME_REFUSED: _CheckInOutcome.ValueType  # 3
+    """The booking is not CONFIRMED (cancelled, refunded, expired, unpaid) or the seat is not its."""
+
+class CheckInOutcome(_CheckInOutcome, metaclass=_CheckInOutcomeEnumTypeWrapper): ...
+
+CHECK_IN_OUTCOME_UNSPECIFIED: CheckInOutcome.ValueType  # 0
+CHECK_IN_OUTCOME_ADMITTED: CheckInOutcome.ValueType  # 1
+CHECK_IN_OUTCOME_ALREADY_CHECKED_IN: CheckInOutcome.ValueType  # 2
+CHECK_IN_OUTCOME_REFUSED: CheckInOutcome.ValueType  # 3
+"""The booking is not CONFIRMED (cancelled, refunded, expired, unpaid) or the seat is not its."""
+Global___CheckInOutcome: _TypeAlias = CheckInOutcome  # noqa: Y015
+
 @_typing.final
 class BookingSeat(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -357,3 +378,149 @@ class CancelBookingRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CancelBookingRequest: _TypeAlias = CancelBookingRequest  # noqa: Y015
+
+@_typing.final
+class GetTicketsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTicketsRequest: _TypeAlias = GetTicketsRequest  # noqa: Y015
+
+@_typing.final
+class Ticket(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    SEAT_ID_FIELD_NUMBER: _builtins.int
+    ROW_LABEL_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    TIER_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    CHECKED_IN_AT_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    seat_id: _builtins.str
+    row_label: _builtins.str
+    number: _builtins.int
+    tier: _common_pb2.SeatTier.ValueType
+    code: _builtins.str
+    """TKT1.<booking>.<seat>.<HMAC-SHA256 signature>: what the QR code carries."""
+    @_builtins.property
+    def checked_in_at(self) -> _timestamp_pb2.Timestamp:
+        """Unset until the ticket is admitted."""
+
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        seat_id: _builtins.str = ...,
+        row_label: _builtins.str = ...,
+        number: _builtins.int = ...,
+        tier: _common_pb2.SeatTier.ValueType = ...,
+        code: _builtins.str = ...,
+        checked_in_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["checked_in_at", b"checked_in_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "checked_in_at", b"checked_in_at", "code", b"code", "number", b"number", "row_label", b"row_label", "seat_id", b"seat_id", "tier", b"tier"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Ticket: _TypeAlias = Ticket  # noqa: Y015
+
+@_typing.final
+class GetTicketsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TICKETS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def tickets(self) -> _containers.RepeatedCompositeFieldContainer[Global___Ticket]: ...
+    def __init__(
+        self,
+        *,
+        tickets: _abc.Iterable[Global___Ticket] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tickets", b"tickets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetTicketsResponse: _TypeAlias = GetTicketsResponse  # noqa: Y015
+
+@_typing.final
+class CheckInRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CODE_FIELD_NUMBER: _builtins.int
+    code: _builtins.str
+    def __init__(
+        self,
+        *,
+        code: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInRequest: _TypeAlias = CheckInRequest  # noqa: Y015
+
+@_typing.final
+class CheckInResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    SEAT_ID_FIELD_NUMBER: _builtins.int
+    CHECKED_IN_AT_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    ROW_LABEL_FIELD_NUMBER: _builtins.int
+    NUMBER_FIELD_NUMBER: _builtins.int
+    MOVIE_TITLE_FIELD_NUMBER: _builtins.int
+    SHOW_START_TIME_FIELD_NUMBER: _builtins.int
+    outcome: Global___CheckInOutcome.ValueType
+    booking_id: _builtins.str
+    seat_id: _builtins.str
+    reason: _builtins.str
+    row_label: _builtins.str
+    number: _builtins.int
+    movie_title: _builtins.str
+    @_builtins.property
+    def checked_in_at(self) -> _timestamp_pb2.Timestamp:
+        """When the ticket was admitted (the first time, for ALREADY_CHECKED_IN)."""
+
+    @_builtins.property
+    def show_start_time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        outcome: Global___CheckInOutcome.ValueType = ...,
+        booking_id: _builtins.str = ...,
+        seat_id: _builtins.str = ...,
+        checked_in_at: _timestamp_pb2.Timestamp | None = ...,
+        reason: _builtins.str = ...,
+        row_label: _builtins.str = ...,
+        number: _builtins.int = ...,
+        movie_title: _builtins.str = ...,
+        show_start_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["checked_in_at", b"checked_in_at", "show_start_time", b"show_start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "checked_in_at", b"checked_in_at", "movie_title", b"movie_title", "number", b"number", "outcome", b"outcome", "reason", b"reason", "row_label", b"row_label", "seat_id", b"seat_id", "show_start_time", b"show_start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckInResponse: _TypeAlias = CheckInResponse  # noqa: Y015

@@ -62,6 +62,16 @@ class BookingServiceStub:
                 request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CancelBookingRequest.SerializeToString,
                 response_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.FromString,
                 _registered_method=True)
+        self.GetTickets = channel.unary_unary(
+                '/ticketing.booking.v1.BookingService/GetTickets',
+                request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsRequest.SerializeToString,
+                response_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsResponse.FromString,
+                _registered_method=True)
+        self.CheckIn = channel.unary_unary(
+                '/ticketing.booking.v1.BookingService/CheckIn',
+                request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInRequest.SerializeToString,
+                response_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInResponse.FromString,
+                _registered_method=True)
 
 
 class BookingServiceServicer:
@@ -99,6 +109,21 @@ class BookingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTickets(self, request, context):
+        """One e-ticket per seat of the caller's CONFIRMED booking, each with its signed code.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckIn(self, request, context):
+        """Staff (role staff or admin): admit the ticket a code names, once. A repeat answers
+        ALREADY_CHECKED_IN with the first time, so resending is safe.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BookingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +146,16 @@ def add_BookingServiceServicer_to_server(servicer, server):
                     servicer.CancelBooking,
                     request_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CancelBookingRequest.FromString,
                     response_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.SerializeToString,
+            ),
+            'GetTickets': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTickets,
+                    request_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsRequest.FromString,
+                    response_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsResponse.SerializeToString,
+            ),
+            'CheckIn': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckIn,
+                    request_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInRequest.FromString,
+                    response_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -239,6 +274,60 @@ class BookingService:
             '/ticketing.booking.v1.BookingService/CancelBooking',
             ticketing_dot_booking_dot_v1_dot_booking__pb2.CancelBookingRequest.SerializeToString,
             ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTickets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.booking.v1.BookingService/GetTickets',
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsRequest.SerializeToString,
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.GetTicketsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckIn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.booking.v1.BookingService/CheckIn',
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInRequest.SerializeToString,
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.CheckInResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,12 @@ class BookingServiceStub:
     GetBooking: _grpc.UnaryUnaryMultiCallable[_booking_pb2.GetBookingRequest, _booking_pb2.Booking]
     ListUserBookings: _grpc.UnaryUnaryMultiCallable[_booking_pb2.ListUserBookingsRequest, _booking_pb2.ListUserBookingsResponse]
     CancelBooking: _grpc.UnaryUnaryMultiCallable[_booking_pb2.CancelBookingRequest, _booking_pb2.Booking]
+    GetTickets: _grpc.UnaryUnaryMultiCallable[_booking_pb2.GetTicketsRequest, _booking_pb2.GetTicketsResponse]
+    """One e-ticket per seat of the caller's CONFIRMED booking, each with its signed code."""
+    CheckIn: _grpc.UnaryUnaryMultiCallable[_booking_pb2.CheckInRequest, _booking_pb2.CheckInResponse]
+    """Staff (role staff or admin): admit the ticket a code names, once. A repeat answers
+    ALREADY_CHECKED_IN with the first time, so resending is safe.
+    """
 
 @_typing.type_check_only
 class BookingServiceAsyncStub(BookingServiceStub):
@@ -63,6 +69,12 @@ class BookingServiceAsyncStub(BookingServiceStub):
     GetBooking: _aio.UnaryUnaryMultiCallable[_booking_pb2.GetBookingRequest, _booking_pb2.Booking]  # type: ignore[assignment]
     ListUserBookings: _aio.UnaryUnaryMultiCallable[_booking_pb2.ListUserBookingsRequest, _booking_pb2.ListUserBookingsResponse]  # type: ignore[assignment]
     CancelBooking: _aio.UnaryUnaryMultiCallable[_booking_pb2.CancelBookingRequest, _booking_pb2.Booking]  # type: ignore[assignment]
+    GetTickets: _aio.UnaryUnaryMultiCallable[_booking_pb2.GetTicketsRequest, _booking_pb2.GetTicketsResponse]  # type: ignore[assignment]
+    """One e-ticket per seat of the caller's CONFIRMED booking, each with its signed code."""
+    CheckIn: _aio.UnaryUnaryMultiCallable[_booking_pb2.CheckInRequest, _booking_pb2.CheckInResponse]  # type: ignore[assignment]
+    """Staff (role staff or admin): admit the ticket a code names, once. A repeat answers
+    ALREADY_CHECKED_IN with the first time, so resending is safe.
+    """
 
 class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
     """The booking lifecycle: PENDING -> CONFIRMED -> REFUNDED, or PENDING -> EXPIRED | CANCELLED.
@@ -102,5 +114,23 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _booking_pb2.CancelBookingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_booking_pb2.Booking, _abc.Awaitable[_booking_pb2.Booking]]: ...
+
+    @_abc_1.abstractmethod
+    def GetTickets(
+        self,
+        request: _booking_pb2.GetTicketsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_booking_pb2.GetTicketsResponse, _abc.Awaitable[_booking_pb2.GetTicketsResponse]]:
+        """One e-ticket per seat of the caller's CONFIRMED booking, each with its signed code."""
+
+    @_abc_1.abstractmethod
+    def CheckIn(
+        self,
+        request: _booking_pb2.CheckInRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_booking_pb2.CheckInResponse, _abc.Awaitable[_booking_pb2.CheckInResponse]]:
+        """Staff (role staff or admin): admit the ticket a code names, once. A repeat answers
+        ALREADY_CHECKED_IN with the first time, so resending is safe.
+        """
 
 def add_BookingServiceServicer_to_server(servicer: BookingServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
