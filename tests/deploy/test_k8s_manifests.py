@@ -10,23 +10,26 @@ CRD as written down below.
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings
 
 from svckit import cli
+from svckit.settings import Settings
 
 pytestmark = pytest.mark.deploy
 
@@ -174,8 +177,6 @@ def test_the_rabbitmq_cluster_has_the_fields_its_crd_requires() -> None:
 
 def test_every_service_of_the_workspace_is_deployed() -> None:
     """A new context (services/<name>) needs its objects here before it can ship."""
-    import tomllib
-
     members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
     deployable = {
         Path(member).name
@@ -240,8 +241,6 @@ def test_each_service_connects_to_postgresql_with_a_secret_of_its_own(overlay: s
             secret, key = _secret_refs(containers(workload)[0])["DATABASE_URL"]
             assert secret.startswith(f"{name}-secrets") and key == "DATABASE_URL"
             if overlay == "dev":  # production's Secrets are not in the repository
-                import base64
-
                 url = base64.b64decode(secrets[secret]["data"][key]).decode()
                 assert url.startswith(f"postgresql://{name}_svc:"), url
     if overlay == "production":
@@ -250,8 +249,6 @@ def test_each_service_connects_to_postgresql_with_a_secret_of_its_own(overlay: s
 
 def test_the_gateway_listens_on_the_database_inventory_notifies_on() -> None:
     """The seat stream: NOTIFY reaches only listeners of the same database."""
-    import base64
-    from urllib.parse import urlsplit
 
     def database(service: str) -> tuple[str | None, int | None, str]:
         (secret,) = (
@@ -407,7 +404,7 @@ def test_every_ticketing_pod_starts_from_deny_all() -> None:
 LOOPBACK = re.compile(r"127\.0\.0\.1|localhost")
 
 
-def _settings_of(module: str, command: str) -> type[BaseSettings]:
+def _settings_of(module: str, command: str) -> type[Settings]:
     """The settings class ``python -m <module> <command>`` reads: its ``__main__`` hands its
     commands to svckit.cli.main, which is stood in for here to catch them."""
     caught: dict[str, Any] = {}
@@ -421,7 +418,7 @@ def _settings_of(module: str, command: str) -> type[BaseSettings]:
         patch.setattr(cli, "main", catch)
         entry.main([command])
     assert command in caught, f"python -m {module} has no command {command!r}"
-    settings: type[BaseSettings] = caught[command].settings
+    settings: type[Settings] = caught[command].settings
     return settings
 
 
@@ -446,7 +443,7 @@ def _code_of(module: str) -> str:
     )
 
 
-def _required(module: str, settings: type[BaseSettings]) -> dict[str, set[str]]:
+def _required(module: str, settings: type[Settings]) -> dict[str, set[str]]:
     """The settings a cluster must set, by field: those without a default, and those whose
     default points at this machine (an address or URL on 127.0.0.1) if the process reads them
     (catalog inherits AMQP_URL from the shared model but never connects to RabbitMQ)."""
@@ -527,8 +524,6 @@ def test_every_variable_an_overlay_sets_is_a_setting_of_its_process(overlay: str
 def _values(overlay: str, container: Object) -> dict[str, str]:
     """The environment the container starts with; a Secret the repository does not hold
     (production's) gives a stand-in value of the length a real secret would have."""
-    import base64
-
     maps = objects(overlay, "ConfigMap")
     secrets = objects(overlay, "Secret")
 
@@ -557,7 +552,7 @@ def test_every_process_starts_with_the_settings_the_overlay_gives_it(overlay: st
     problems = []
     for workload, container, module, command in _processes(overlay):
         try:
-            _settings_of(module, command).from_env(_values(overlay, container))  # type: ignore[attr-defined]
+            _settings_of(module, command).from_env(_values(overlay, container))
         except Exception as error:  # the settings' ConfigError names the variable
             problems.append(f"{workload}: {error}")
     assert problems == []
