@@ -36,6 +36,9 @@ ServiceRegistration = tuple[Callable[[Any, Any], None], Any, str]
 
 _health_by_server: weakref.WeakKeyDictionary[Any, HealthServicer] = weakref.WeakKeyDictionary()
 
+MAX_CONNECTION_AGE_MS = 5 * 60_000
+MAX_CONNECTION_AGE_GRACE_MS = 30_000
+
 _SERVER_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -47,6 +50,11 @@ _SERVER_OPTIONS = [
     ("grpc.http2.max_ping_strikes", 0),
     ("grpc.keepalive_time_ms", 60_000),
     ("grpc.keepalive_timeout_ms", 20_000),
+    # A client balancing over a DNS name re-resolves only when a connection closes. Closing
+    # each connection after a few minutes (calls in flight get the grace to finish) lets every
+    # client find replicas added since it connected, e.g. by an autoscaler.
+    ("grpc.max_connection_age_ms", MAX_CONNECTION_AGE_MS),
+    ("grpc.max_connection_age_grace_ms", MAX_CONNECTION_AGE_GRACE_MS),
 ]
 
 
