@@ -1,6 +1,6 @@
-"""Seats of a show behind a waiting room: holding and reserving ask the admission gate first
-(before any row is locked), releasing does not, and the gate remembers only what may be
-remembered — "no waiting room" and "admitted", never a refusal."""
+"""Seats of a show behind a waiting room: holding (chosen or best seats) and reserving ask the
+admission gate first (before any row is locked), releasing does not, and the gate remembers only
+what may be remembered — "no waiting room" and "admitted", never a refusal."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ async def test_a_reservation_without_a_pass_is_refused() -> None:
         await seats(gate).reserve_seats(
             booking_id=SEAT, user_id=USER, show_id=SHOW, seat_ids=[SEAT]
         )
+
+
+async def test_a_best_available_hold_without_a_pass_is_refused() -> None:
+    gate = ClosedDoor()
+    with pytest.raises(AdmissionRequired):
+        await seats(gate).hold_best_seats(show_id=SHOW, user_id=USER, count=2, tier=None)
+    assert gate.asked == [(SHOW, USER)]
 
 
 class Answers:

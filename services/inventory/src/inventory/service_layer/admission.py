@@ -1,6 +1,7 @@
 """Taking seats behind a waiting room: on a show a waiting room guards, holding and reserving
 seats need the user's admission pass.
 
+Every way of taking seats is gated: a hold of chosen seats, a best-available hold, a reservation.
 Whether a show is guarded, and whether a user holds a pass, is the waiting room service's
 answer (``AdmissionGate``); inventory asks it before any row is locked, so no lock is held
 across the call. Releasing holds (an empty hold) needs no pass. The gate remembers "this show
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from inventory.domain import model
+from inventory.domain.model import Tier
+from inventory.service_layer.seating import BestHold
 from inventory.service_layer.services import Holds, Reservation, SeatService
 
 
@@ -34,6 +37,14 @@ class AdmittedSeatService(SeatService):
         if seat_ids:
             await self._require_pass(show_id, user_id)
         return await super().hold_seats(show_id=show_id, user_id=user_id, seat_ids=seat_ids)
+
+    async def hold_best_seats(
+        self, *, show_id: str, user_id: str, count: int, tier: Tier | None
+    ) -> BestHold:
+        await self._require_pass(show_id, user_id)
+        return await super().hold_best_seats(
+            show_id=show_id, user_id=user_id, count=count, tier=tier
+        )
 
     async def reserve_seats(
         self, *, booking_id: str, user_id: str, show_id: str, seat_ids: Sequence[str]
