@@ -108,3 +108,11 @@ def test_with_the_rule_on_blocks_that_strand_nothing_come_first() -> None:
     assert labels(careful[0].seats) in (["A1", "A2"], ["A4", "A5"])
     assert careful[0].strands == ()
     assert careful[-1].strands != ()
+
+
+def test_the_alternatives_are_seats_of_the_same_tiers() -> None:
+    vip = [seat("A", n, Tier.VIP) for n in (1, 2, 3)]
+    rows = SeatRows([*vip, *(seat("B", n) for n in (1, 2, 3, 4))])
+
+    assert not may_strand(rows, FreeSeats({}, set()), 2, [])  # a regular pair strands nothing
+    assert may_strand(rows, FreeSeats({}, set()), 2, [], {Tier.VIP})  # every VIP pair would

@@ -14,8 +14,8 @@ or a gap (catalog's layouts say so), so it separates seats exactly like the row'
 
 **No orphan seat.** A free seat is stranded when both its sides are taken seats, an aisle or the
 row's end. A change strands a seat when that seat is free and stranded afterwards but was not
-already so before. A selection of N seats may strand one only when no N adjacent free seats in
-any row could be taken without stranding one (a party of N sits together; near the end of a
+already so before. A selection of N seats may strand one only when no N adjacent free seats (of
+the selection's tiers) in any row could be taken without stranding one (a party of N sits together; near the end of a
 sale the last pairs must still sell, even where each leaves a single seat behind).
 """
 
@@ -188,11 +188,32 @@ def strands(
     return rows.stranded_by([*take, *release], before, before.after(take, release))
 
 
-def may_strand(rows: SeatRows, before: FreeSeats, count: int, release: Collection[str]) -> bool:
-    """True when no ``count`` adjacent free seats of one row could be taken without stranding a
-    seat (so this selection may strand one); the user's own holds count as free."""
-    free = before.after((), release)
+def may_strand(
+    rows: SeatRows,
+    before: FreeSeats,
+    count: int,
+    release: Collection[str],
+    tiers: Collection[Tier] = (),
+) -> bool:
+    """True when no ``count`` adjacent free seats of one row (of ``tiers``, when given: a party
+    choosing VIP seats is not sent to the regular ones) could be taken without stranding a seat,
+    so this selection may strand one; the user's own holds count as free."""
+    free: Container[str] = before.after((), release)
+    if tiers:
+        free = _OfTiers(rows, free, frozenset(tiers))
     return not can_seat_together(free_runs(rows, free), count)
+
+
+class _OfTiers:
+    def __init__(self, rows: SeatRows, free: Container[str], tiers: frozenset[Tier]) -> None:
+        self._rows, self._free, self._tiers = rows, free, tiers
+
+    def __contains__(self, seat_id: object) -> bool:
+        return (
+            isinstance(seat_id, str)
+            and seat_id in self._free
+            and self._rows.seat(seat_id).tier in self._tiers
+        )
 
 
 def ranked_blocks(

@@ -104,7 +104,8 @@ def check_no_orphan(
     """Refuse a change that strands a seat, unless no selection of as many seats could avoid it."""
     taking = [seat.id for seat in take]
     stranded = strands(rows, before, taking, [seat.id for seat in release])
-    if stranded and not may_strand(rows, before, len(taking), [seat.id for seat in mine]):
+    tiers = {seat.tier for seat in take}
+    if stranded and not may_strand(rows, before, len(taking), [seat.id for seat in mine], tiers):
         raise SeatWouldBeStranded(stranded[0].id, stranded[0].label)
 
 
