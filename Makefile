@@ -12,7 +12,7 @@ DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/ticketing
 AMQP_URL ?= amqp://guest:guest@127.0.0.1:5672/
 export DATABASE_URL AMQP_URL
 
-# `make run REPLICAS=2`: every service twice (ports 7051-7054, 7061-7064, …), two gateway workers.
+# `make run REPLICAS=2`: every service twice (ports 7051-7055, 7061-7065, …), two gateway workers.
 REPLICAS ?= 1
 
 # Tests use these servers when reachable; otherwise tests/conftest.py starts containers.
