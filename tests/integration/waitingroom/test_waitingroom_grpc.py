@@ -176,3 +176,11 @@ async def test_bad_or_unknown_input_is_a_clear_status(
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await running.room.Join(waitingroom_pb2.JoinRequest(show_id=show_id, user_id=user_id))
     assert refused.value.code() is code
+
+
+async def test_a_hold_on_an_unknown_show_is_still_not_found_behind_the_gate(
+    running: Running,
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await hold(running, str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4()))
+    assert refused.value.code() is grpc.StatusCode.NOT_FOUND

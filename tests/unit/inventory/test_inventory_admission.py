@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import grpc
 import pytest
 
 from inventory.adapters.waitingroom_client import GrpcAdmissionGate
@@ -116,3 +117,26 @@ async def test_an_admitted_user_is_remembered_and_a_refused_one_is_not() -> None
         with pytest.raises(AdmissionRequired):
             await refused.require_pass(SHOW, USER)
     assert asked.calls == 2
+
+
+async def test_a_show_the_waiting_room_does_not_know_is_left_to_inventory_to_refuse() -> None:
+    class UnknownShows(Answers):
+        async def __call__(self, request: Any, **options: Any) -> Any:
+            self.calls += 1
+            raise _not_found()
+
+    answers = UnknownShows(waitingroom_pb2.CheckPassResponse())
+    gate = GrpcAdmissionGate(
+        answers,  # type: ignore[arg-type]
+        deadline_seconds=1,
+        unguarded_ttl_seconds=60,
+        admitted_ttl_seconds=5,
+    )
+    await gate.require_pass(SHOW, USER)  # no pass needed; inventory's lookup says 404
+    assert answers.calls == 1
+
+
+def _not_found() -> grpc.aio.AioRpcError:
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), "show not found"
+    )

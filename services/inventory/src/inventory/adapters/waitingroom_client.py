@@ -2,7 +2,8 @@
 
 "No waiting room" is remembered for ``unguarded_ttl_seconds`` (a show's waiting room is set when
 the show is created), "admitted" for ``admitted_ttl_seconds`` but never past the pass's expiry;
-a refusal is never remembered, so whoever is admitted gets through on their next try.
+a refusal is never remembered, so whoever is admitted gets through on their next try. A show
+catalog does not know needs no pass: inventory's own lookup then says it does not exist (404).
 """
 
 from __future__ import annotations
@@ -22,9 +23,15 @@ from ticketing.waitingroom.v1 import waitingroom_pb2, waitingroom_pb2_grpc
 MAX_REMEMBERED = 50_000
 K = TypeVar("K")
 
+
+class UnknownShow(Exception):
+    """The waiting room's catalog has no such show."""
+
+
 WAITING_ROOM_ERRORS = UpstreamErrors(
     "waitingroom",
     {
+        grpc.StatusCode.NOT_FOUND: lambda call: UnknownShow(call.message),
         grpc.StatusCode.INVALID_ARGUMENT: lambda call: InvalidRequest(
             call.metadata.get("field", "show_id"), call.message
         ),
@@ -59,8 +66,11 @@ class GrpcAdmissionGate:
         ):
             return
         request = waitingroom_pb2.CheckPassRequest(show_id=show_id, user_id=user_id)
-        with WAITING_ROOM_ERRORS.translated(request):
-            reply = await self._stub.CheckPass(request, timeout=self._deadline)
+        try:
+            with WAITING_ROOM_ERRORS.translated(request):
+                reply = await self._stub.CheckPass(request, timeout=self._deadline)
+        except UnknownShow:
+            return
         if not reply.guarded:
             self._remember(self._unguarded, show_id, now + self._unguarded_ttl)
             return
