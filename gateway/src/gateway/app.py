@@ -111,7 +111,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
     )
-    seat_changes = SeatChangeHub(config.database_url)
+    seat_changes = SeatChangeHub(config.seat_changes_database_url or config.database_url)
     app.state.seat_changes = seat_changes
     listener = asyncio.create_task(seat_changes.run(), name="seat-changes")
     tune_gc()

@@ -52,6 +52,8 @@ class Config(DatabaseSettings):
     queue_events_poll_seconds: float = Field(
         1.0, ge=0.05, validation_alias="QUEUE_EVENTS_POLL_SECONDS"
     )
+    # Where inventory NOTIFYs its seat changes (inventory's database); empty: DATABASE_URL.
+    seat_changes_database_url: str = Field("", validation_alias="SEAT_CHANGES_DATABASE_URL")
     grpc_deadline_seconds: float = Field(5.0, gt=0, validation_alias="GRPC_DEADLINE_SECONDS")
     health_timeout_seconds: float = Field(2.0, gt=0, validation_alias="HEALTH_TIMEOUT_SECONDS")
     jwt_secret: str = Field(DEVELOPMENT_JWT_SECRET, min_length=16, validation_alias=JWT_SECRET)
