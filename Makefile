@@ -27,7 +27,7 @@ TOKEN_USER := 11111111-1111-4111-8111-111111111111
 endif
 
 .PHONY: help install protos protos-check lint format test test-unit test-integration test-e2e \
-        run migrate seed token bench bench-smoke up down clean
+        run migrate seed token bench bench-smoke bench-chaos up down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -89,6 +89,10 @@ bench: install ## benchmark workloads a-f through the gateway (BENCH_URL= to use
 bench-smoke: install ## a few seconds per benchmark workload; asserts correctness only
 	@$(RUN) python deploy/local/preflight.py >/dev/null
 	$(RUN) python -m tests.load.bench --smoke $(BENCH_ARGS)
+
+bench-chaos: install ## two replicas of everything under load while processes and connections are killed (CHAOS_ARGS=)
+	@eval "$$($(RUN) python deploy/local/preflight.py --test-env)"; \
+	  $(RUN) python -m tests.chaos $(CHAOS_ARGS)
 
 up: ## run the whole system in containers (Docker)
 	docker compose up -d --build
