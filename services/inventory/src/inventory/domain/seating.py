@@ -15,8 +15,9 @@ or a gap (catalog's layouts say so), so it separates seats exactly like the row'
 **No orphan seat.** A free seat is stranded when both its sides are taken seats, an aisle or the
 row's end. A change strands a seat when that seat is free and stranded afterwards but was not
 already so before. A selection of N seats may strand one only when no N adjacent free seats (of
-the selection's tiers) in any row could be taken without stranding one (a party of N sits together; near the end of a
-sale the last pairs must still sell, even where each leaves a single seat behind).
+the selection's tiers) in any row could be taken without stranding one (a party of N sits
+together; near the end of a sale the last pairs must still sell, even where each leaves a single
+seat behind).
 """
 
 from __future__ import annotations
