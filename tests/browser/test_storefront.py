@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from gateway.web import user_id_for
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import HOLD_SECONDS, WAIT_MS
 from tests.browser.storefront import (
     confirmed_booking,
@@ -102,6 +103,7 @@ def test_a_full_purchase_from_browsing_to_confirmed(
     expect(page.get_by_text("Your booking is confirmed")).to_be_visible()
     expect(page.get_by_role("heading", name="Your booking Confirmed")).to_be_visible()
     page.screenshot(path=screenshots / "booking-confirmed-desktop.png", full_page=True)
+    assert_accessible(page, "a confirmed booking with its tickets")
 
     rows = query(
         system.database_url,
@@ -146,6 +148,7 @@ def test_a_full_purchase_from_browsing_to_confirmed(
         re.compile(r"^Refused: already checked in at \d\d:\d\d\. Row B, seat 6")
     )
     door.screenshot(path=screenshots / "check-in-desktop.png")
+    assert_accessible(door, "the check-in page")
     door.get_by_label("Ticket code").fill(codes[1][:-3] + "xyz")
     door.get_by_role("button", name="Check in").click()
     expect(door.get_by_role("alert")).to_contain_text("signature is wrong")
@@ -316,24 +319,29 @@ def test_every_page_at_phone_and_desktop_width(
             page.goto(f"{system.base_url}/#/sign-in")
             expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
             page.screenshot(path=screenshots / f"sign-in-{label}.png", full_page=True)
+            assert_accessible(page, f"sign-in at {width} px")
             sign_in(page, system.base_url, name)
             expect(page.get_by_role("heading", name="What's on")).to_be_visible()
             page.screenshot(path=screenshots / f"whats-on-{label}.png", full_page=True)
+            assert_accessible(page, f"what's on at {width} px")
 
             page.goto(f"{system.base_url}/#/show/{show['id']}")
             seat(page, "D", 6, "Regular", "₹200", "available").click()
             seat(page, "D", 7, "Regular", "₹200", "available").click()
             expect(page.get_by_text("2 seats: D6, D7")).to_be_visible()
             page.screenshot(path=screenshots / f"show-{label}.png", full_page=False)
+            assert_accessible(page, f"the show page at {width} px")
 
             page.goto(f"{system.base_url}/#/booking/{booking_id}")
             expect(page.get_by_role("timer")).to_contain_text("Pay within")
             page.screenshot(path=screenshots / f"booking-{label}.png", full_page=True)
+            assert_accessible(page, f"a pending booking at {width} px")
 
             page.goto(f"{system.base_url}/#/bookings")
             expect(page.get_by_role("heading", name="My bookings")).to_be_visible()
             expect(page.get_by_role("link", name=show["movieTitle"])).to_be_visible()
             page.screenshot(path=screenshots / f"my-bookings-{label}.png", full_page=True)
+            assert_accessible(page, f"my bookings at {width} px")
             assert not page.errors  # type: ignore[attr-defined]
         finally:
             ctx.close()

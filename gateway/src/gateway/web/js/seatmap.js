@@ -11,7 +11,8 @@ export const STATUS_TEXT = {
   booked: "sold",
   unknown: "unavailable",
 };
-const SYMBOL = { selected: "✓", held_by_me: "✓", held: "◌", booked: "✕", unknown: "✕" };
+// The status symbols (✓ yours, ◌ held, ✕ sold) and the price are drawn by CSS (app.css), so a
+// seat's visible text stays part of its accessible name.
 
 export function seatLabel(seat, status, currency) {
   return `Row ${seat.row}, seat ${seat.number}, ${tierName(seat.tier)}, ${money(seat.price, currency)}, ${STATUS_TEXT[status] || status}`;
@@ -50,10 +51,10 @@ export class SeatMap {
         if (!seat) continue;
         const status = this.viewStatus(seat);
         html.push(
-          `<button type="button" class="seat tier-${seat.tier.toLowerCase()} s-${status}" data-id="${esc(id)}"` +
+          `<button type="button" class="seat tier-${seat.tier.toLowerCase()} s-${status}" data-id="${esc(id)}" data-price="${esc(money(seat.price, this.currency).replace(/\s/g, ""))}"` +
             ` style="grid-column:${place.number + 1}" tabindex="-1" aria-label="${esc(seatLabel(seat, status, this.currency))}"` +
             `${status === "selected" || status === "held_by_me" ? ' aria-pressed="true"' : ' aria-pressed="false"'}>` +
-            `<span class="n">${SYMBOL[status] || seat.number}</span><span class="p">${esc(money(seat.price, this.currency).replace(/\s/g, ""))}</span></button>`,
+            `<span class="n">${seat.number}</span></button>`,
         );
       }
       html.push(`<span class="row-label end" aria-hidden="true" style="grid-column:${width + 2}">${esc(row.label)}</span></div>`);
@@ -90,7 +91,6 @@ export class SeatMap {
     button.className = `seat tier-${seat.tier.toLowerCase()} s-${status}`;
     button.setAttribute("aria-label", seatLabel(seat, status, this.currency));
     button.setAttribute("aria-pressed", String(status === "selected" || status === "held_by_me"));
-    button.firstElementChild.textContent = SYMBOL[status] || seat.number;
   }
 
   setPicked(id, picked) {
