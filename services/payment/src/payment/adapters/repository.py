@@ -85,7 +85,12 @@ class SqlPaymentRepository:
             .values(_payment_values(payment))
             .on_conflict_do_nothing(
                 index_elements=[payments.c.booking_id],
-                index_where=payments.c.status == PaymentStatus.PENDING.value,
+                # A literal, not a bound parameter: PostgreSQL infers the partial unique index
+                # from the predicate when it plans, and a generic plan of the prepared statement
+                # (psycopg prepares a statement run often on one connection) does not know a
+                # parameter's value, so it failed with "no unique or exclusion constraint
+                # matching the ON CONFLICT specification" under sustained load.
+                index_where=sa.text(f"status = '{PaymentStatus.PENDING.value}'"),
             )
             .returning(*payments.c)
         )
