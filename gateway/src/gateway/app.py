@@ -20,6 +20,7 @@ from gateway.errors import install_error_handlers
 from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
 from gateway.metrics import metrics_endpoint
 from gateway.middleware import GatewayMiddleware
+from gateway.oidc import oidc_verifier
 from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
 from gateway.responses import JsonResponse
@@ -187,6 +188,9 @@ def create_app(config: Config) -> FastAPI:
         issuer=config.jwt_issuer,
         audience=config.jwt_audience,
         leeway_seconds=config.jwt_leeway_seconds,
+        oidc=oidc_verifier(
+            config.jwks_url, config.oidc_issuer, config.oidc_audience, config.jwt_leeway_seconds
+        ),
     )
     install_error_handlers(app)
     modules = (seats, bookings, payments, refund_quotes, tickets, catalog, health)

@@ -23,6 +23,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.errors import PermissionDenied, Unauthenticated
+from gateway.oidc import OidcVerifier
 from gateway.verified_tokens import VerifiedTokens
 from svckit.identity import ANONYMOUS, Caller
 
@@ -58,6 +59,7 @@ class TokenSettings:
     issuer: str
     audience: str
     leeway_seconds: float = 30.0
+    oidc: OidcVerifier | None = None  # RS256 tokens of an OpenID Connect provider (gateway.oidc)
 
 
 def issue_token(
@@ -97,6 +99,8 @@ def authenticate(settings: TokenSettings, token: str) -> Caller:
 
 
 def _verify(settings: TokenSettings, token: str) -> tuple[Caller, float]:
+    if settings.oidc is not None and settings.oidc.handles(token):
+        return settings.oidc.verify(token)
     try:
         claims = jwt.decode(
             token,

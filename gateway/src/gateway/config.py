@@ -60,6 +60,10 @@ class Config(DatabaseSettings):
     jwt_issuer: str = Field("ticketing", validation_alias="JWT_ISSUER")
     jwt_audience: str = Field("ticketing-api", validation_alias="JWT_AUDIENCE")
     jwt_leeway_seconds: float = Field(30.0, ge=0, validation_alias="JWT_LEEWAY_SECONDS")
+    # OpenID Connect: RS256 tokens verified against the provider's JWKS (off when JWKS_URL is unset)
+    jwks_url: str = Field("", validation_alias="JWKS_URL")
+    oidc_issuer: str = Field("", validation_alias="OIDC_ISSUER")
+    oidc_audience: str = Field("", validation_alias="OIDC_AUDIENCE")
     idempotency_ttl_hours: float = Field(24.0, gt=0, validation_alias="IDEMPOTENCY_TTL_HOURS")
     idempotency_lock_seconds: float = Field(30.0, gt=0, validation_alias="IDEMPOTENCY_LOCK_SECONDS")
     idempotency_cleanup_seconds: float = Field(
