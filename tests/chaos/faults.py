@@ -44,6 +44,16 @@ class Fault:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _connect(url: str, attempts: int = 30) -> psycopg.Connection[tuple[object, ...]]:
+    """A connection, waiting for a free slot: the server's max_connections is shared."""
+    for _ in range(attempts - 1):
+        try:
+            return psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError:
+            time.sleep(0.5)
+    return psycopg.connect(url, autocommit=True)
+
+
 def _serving(port: int) -> bool:
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         try:
@@ -194,7 +204,7 @@ class Faults:
         fault = Fault(f"terminate {service}'s PostgreSQL connections", "postgres")
 
         def terminate() -> int:
-            with psycopg.connect(self.system.database_url, autocommit=True) as conn:
+            with _connect(self.system.database_url) as conn:
                 rows = conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     " WHERE datname = current_database() AND application_name LIKE %s",
