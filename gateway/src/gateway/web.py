@@ -3,7 +3,7 @@
 The pages are plain HTML, CSS and ES modules in ``gateway/web/`` (no build step); they call the
 same ``/api/v1`` as every other client. Sign-in in development mints the same kind of token as
 ``python -m gateway token`` and keeps it in an HttpOnly, SameSite=Strict cookie; the page asks
-``/web/session`` for a short-lived bearer token and holds that in memory only, so a script on the
+``/session`` for a short-lived bearer token and holds that in memory only, so a script on the
 page never sees the long-lived credential and nothing lands in localStorage. With
 ``ENV=production`` the sign-in routes do not exist (tokens then come from the OpenID Connect
 provider).
@@ -92,9 +92,9 @@ def _session_body(settings: TokenSettings, claims: dict[str, Any]) -> dict[str, 
 
 
 def _dev_router(settings: TokenSettings) -> APIRouter:
-    router = APIRouter(prefix="/web", include_in_schema=False)
+    router = APIRouter(prefix="/session", include_in_schema=False)
 
-    @router.get("/session")
+    @router.get("")
     async def session(
         cookie: Annotated[str | None, Cookie(alias=SESSION_COOKIE)] = None,
     ) -> Response:
@@ -104,7 +104,7 @@ def _dev_router(settings: TokenSettings) -> APIRouter:
             return _no_store(_error(401, "UNAUTHENTICATED", "nobody is signed in"))
         return _no_store(JSONResponse(_session_body(settings, claims)))
 
-    @router.post("/dev/sign-in")
+    @router.post("/dev-sign-in")
     async def sign_in(request: Request) -> Response:
         """Development only: sign in as a demo user or any new name, no password."""
         try:
@@ -137,14 +137,14 @@ def _dev_router(settings: TokenSettings) -> APIRouter:
             max_age=SESSION_TTL_SECONDS,
             httponly=True,
             samesite="strict",
-            path="/web",
+            path="/session",
         )
         return _no_store(response)
 
     @router.post("/sign-out")
     async def sign_out() -> Response:
         response = Response(status_code=204)
-        response.delete_cookie(SESSION_COOKIE, path="/web", httponly=True, samesite="strict")
+        response.delete_cookie(SESSION_COOKIE, path="/session", httponly=True, samesite="strict")
         return response
 
     return router

@@ -19,7 +19,7 @@ function remember(body) {
 }
 
 export async function loadSession() {
-  const response = await fetch("/web/session", { credentials: "same-origin" });
+  const response = await fetch("/session", { credentials: "same-origin" });
   return remember(response.ok ? await response.json() : null);
 }
 
@@ -28,7 +28,7 @@ export function currentUser() {
 }
 
 export async function signIn(name, staff = false) {
-  const response = await fetch("/web/dev/sign-in", {
+  const response = await fetch("/session/dev-sign-in", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
@@ -40,7 +40,7 @@ export async function signIn(name, staff = false) {
 }
 
 export async function signOut() {
-  await fetch("/web/sign-out", { method: "POST", credentials: "same-origin" });
+  await fetch("/session/sign-out", { method: "POST", credentials: "same-origin" });
   remember(null);
 }
 
