@@ -68,6 +68,9 @@ def main() -> int:
         f"    export TOKEN={alice}\n"
         f"  Admin token (bob, role admin):\n"
         f"    export ADMIN_TOKEN={admin}\n"
+        "\n"
+        f"Open the storefront and buy a ticket: {base}/\n"
+        "  (sign in with one click as alice or bob, or as sam to check tickets in at the door)\n"
         "Press Ctrl-C to stop everything.\n",
         flush=True,
     )
