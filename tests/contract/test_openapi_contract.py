@@ -154,6 +154,8 @@ def _schema(system: System, catalogue: Catalogue) -> Any:
             "suppress-health-check": ["all"],
             "headers": {"Authorization": ADMIN["Authorization"]},
             "request-timeout": 60,
+            # The seat stream opens with `event: ready` and then stays open by design.
+            "max-stream-events": 1,
             "workers": 2,
             "checks": {"positive_data_acceptance": {"enabled": False}},
             "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictBool
 
 from gateway.schemas.bookings import SeatHoldView
 from gateway.schemas.common import (
@@ -99,7 +99,7 @@ class HoldBestSeatsResponse(ResponseModel):
 class ShowRulesRequest(RequestModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"noOrphanSeats": True}]})
 
-    no_orphan_seats: bool = Field(
+    no_orphan_seats: StrictBool = Field(  # JSON true/false only: 0 and "yes" are 400
         description="Refuse (409) holds and bookings that leave a single free seat stranded "
         "between taken seats or against a row's end or an aisle, unless no block of as many "
         "adjacent seats could avoid it."
