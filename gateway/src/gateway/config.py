@@ -65,7 +65,6 @@ class Config(DatabaseSettings):
     oidc_issuer: str = Field("", validation_alias="OIDC_ISSUER")
     oidc_audience: str = Field("", validation_alias="OIDC_AUDIENCE")
     idempotency_ttl_hours: float = Field(24.0, gt=0, validation_alias="IDEMPOTENCY_TTL_HOURS")
-    idempotency_lock_seconds: float = Field(30.0, gt=0, validation_alias="IDEMPOTENCY_LOCK_SECONDS")
     idempotency_cleanup_seconds: float = Field(
         3600.0, gt=0, validation_alias="IDEMPOTENCY_CLEANUP_SECONDS"
     )
