@@ -4,6 +4,7 @@ what may be remembered — "no waiting room" and "admitted", never a refusal."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -73,9 +74,11 @@ class Answers:
     def __init__(self, reply: waitingroom_pb2.CheckPassResponse) -> None:
         self.reply = reply
         self.calls = 0
+        self.delay = 0.0
 
     async def __call__(self, request: Any, **options: Any) -> waitingroom_pb2.CheckPassResponse:
         self.calls += 1
+        await asyncio.sleep(self.delay)
         return self.reply
 
     def unary_unary(self, path: str, **options: Any) -> Answers:
@@ -99,6 +102,24 @@ async def test_an_unguarded_show_is_asked_about_once_not_on_every_hold() -> None
     for _ in range(100):
         await gate.require_pass(SHOW, USER)
     assert answers.calls == 1
+
+
+async def test_holds_arriving_together_on_a_new_show_ask_one_question() -> None:
+    gate, answers = gate_answering(waitingroom_pb2.CheckPassResponse(guarded=False))
+    answers.delay = 0.01
+    await asyncio.gather(*(gate.require_pass(SHOW, f"{USER[:-3]}{n:03d}") for n in range(200)))
+    assert answers.calls == 1
+
+
+async def test_on_a_guarded_show_each_user_is_asked_about() -> None:
+    gate, answers = gate_answering(waitingroom_pb2.CheckPassResponse(guarded=True))
+    answers.delay = 0.01
+    refusals = await asyncio.gather(
+        *(gate.require_pass(SHOW, f"{USER[:-3]}{n:03d}") for n in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(refusal, AdmissionRequired) for refusal in refusals)
+    assert answers.calls == 5
 
 
 async def test_an_admitted_user_is_remembered_and_a_refused_one_is_not() -> None:

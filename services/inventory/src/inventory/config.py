@@ -37,5 +37,5 @@ class Config(ServiceSettings):
     # The waiting room that guards on-sales; empty: none in this deployment (no show needs a pass).
     waitingroom_addr: str = Field("", validation_alias="WAITINGROOM_ADDR")
     waitingroom_deadline_seconds: float = Field(
-        1.0, ge=0.01, validation_alias="WAITINGROOM_DEADLINE_SECONDS"
+        5.0, ge=0.01, validation_alias="WAITINGROOM_DEADLINE_SECONDS"
     )

@@ -9,6 +9,7 @@ last read in its own table, so admission (a job) never waits on catalog.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -55,11 +56,20 @@ class GrpcShowSettings:
         self._ttl = ttl_seconds
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, RoomSettings | None]] = {}
+        self._pending: dict[str, asyncio.Future[RoomSettings | None]] = {}
 
     async def room_of(self, show_id: str) -> RoomSettings | None:
         cached = self._cache.get(show_id)
         if cached is not None and self._monotonic() < cached[0]:
             return cached[1]
+        # Everyone asking about a show at the same moment (an on-sale opening) shares one read.
+        pending = self._pending.get(show_id)
+        if pending is None:
+            pending = self._pending[show_id] = asyncio.ensure_future(self._read(show_id))
+            pending.add_done_callback(lambda _: self._pending.pop(show_id, None))
+        return await asyncio.shield(pending)
+
+    async def _read(self, show_id: str) -> RoomSettings | None:
         request = catalog_pb2.GetShowRequest(show_id=show_id)
         with CATALOG_ERRORS.translated(request):
             show = await self._stub.GetShow(request, timeout=self._deadline)
