@@ -148,3 +148,22 @@ async def admission_order(engine: AsyncEngine, show: str) -> list[str]:
             {"s": show},
         )
         return [row[0] for row in rows]
+
+
+async def test_joining_again_once_the_pass_ran_out_queues_at_the_back(
+    queue: QueueService, rooms: RoomsOfShows, clock: FakeClock
+) -> None:
+    show = rooms.guard(rate=60, cap=1)
+    first, second = new_user(), new_user()
+    clock.set(ON_SALE)
+    await queue.join(show, first)
+    clock.advance(seconds=1)
+    await queue.join(show, second)
+    await queue.admit_due()
+    assert (await queue.place(show, first)).state is QueueState.ADMITTED
+    assert (await queue.join(show, first)).state is QueueState.ADMITTED, "a pass is kept"
+
+    clock.advance(PASS_TTL)
+    again = await queue.join(show, first)
+    assert (again.state, again.position, again.entry.in_lottery) == (QueueState.WAITING, 2, False)
+    assert (await queue.place(show, second)).position == 1

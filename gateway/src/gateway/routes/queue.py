@@ -43,7 +43,8 @@ FINAL_STATES = {"ADMITTED", "PASS_EXPIRED"}
     summary="Join the show's waiting room",
     description="One place per user and show: joining again (another tab, another device) "
     "returns the same place. Whoever joins before `onSaleAt` is placed by lot at `onSaleAt`; "
-    "whoever joins after, at the back. A show without a waiting room → 400 NO_WAITING_ROOM.",
+    "whoever joins after, at the back (so does whoever joins again once their pass ran out). "
+    "A show without a waiting room → 400 NO_WAITING_ROOM.",
     responses=error_responses(400, 401, 404, 429, 503, 504),
 )
 async def join(gw: State, caller: Authenticated, show_id: ShowId) -> Response:

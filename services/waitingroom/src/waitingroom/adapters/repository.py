@@ -80,6 +80,24 @@ class SqlQueueRepository:
             },
         )
 
+    async def requeue(self, entry: Entry, now: datetime) -> None:
+        await self._conn.execute(
+            text(
+                """UPDATE waitingroom.entries
+                   SET joined_at = :joined_at, queue_key = :queue_key, in_lottery = :in_lottery,
+                       admitted_at = NULL, pass_expires_at = NULL, admission_no = NULL
+                   WHERE show_id = :show_id AND user_id = :user_id AND pass_expires_at <= :now"""
+            ),
+            {
+                "show_id": entry.show_id,
+                "user_id": entry.user_id,
+                "joined_at": entry.joined_at,
+                "queue_key": entry.queue_key,
+                "in_lottery": entry.in_lottery,
+                "now": now,
+            },
+        )
+
     async def get_entry(self, show_id: str, user_id: str) -> Entry | None:
         row = (
             await self._conn.execute(

@@ -1,7 +1,8 @@
 """The waiting room's use cases: join, read a place, check a pass, admit the next people.
 
 Joining is idempotent by (show, user): the entry's primary key makes a second join, from another
-tab or at the same instant, a no-op that returns the first place. Admission runs on one replica
+tab or at the same instant, a no-op that returns the first place. Once a pass has run out,
+joining again queues the user at the back, as a new arrival. Admission runs on one replica
 at a time (svckit's job runner) and, in any case, under the room's row lock, so two admitters
 could not let the same people in twice or exceed the cap together.
 """
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 from waitingroom.domain import model
 from waitingroom.domain.errors import NotInQueue, NoWaitingRoom
-from waitingroom.domain.model import Place, RoomSettings
+from waitingroom.domain.model import Place, QueueState, RoomSettings
 from waitingroom.service_layer.ports import Clock, ShowSettings, UnitOfWorkFactory
 
 
@@ -52,6 +53,10 @@ class QueueService:
             await uow.queue.add_entry(model.new_entry(room, user_id, now, self._draw))
             entry = await uow.queue.get_entry(show_id, user_id)
             assert entry is not None, "the entry was just written"
+            if entry.state(now) is QueueState.PASS_EXPIRED:
+                await uow.queue.requeue(model.new_entry(room, user_id, now, self._draw), now)
+                entry = await uow.queue.get_entry(show_id, user_id)
+                assert entry is not None
             ahead = await uow.queue.people_ahead(entry)
             await uow.commit()
         return model.place_of(room, entry, ahead, now)

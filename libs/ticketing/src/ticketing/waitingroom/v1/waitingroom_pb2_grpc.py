@@ -61,7 +61,8 @@ class WaitingRoomServiceServicer:
     """
 
     def Join(self, request, context):
-        """Takes a place in the show's queue; joining again returns the same place.
+        """Takes a place in the show's queue; joining again returns the same place. Once the user's
+        pass has run out, joining again queues them at the back.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

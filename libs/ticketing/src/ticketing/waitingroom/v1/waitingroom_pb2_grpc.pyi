@@ -37,7 +37,9 @@ class WaitingRoomServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> WaitingRoomServiceAsyncStub: ...
     Join: _grpc.UnaryUnaryMultiCallable[_waitingroom_pb2.JoinRequest, _waitingroom_pb2.QueueStatus]
-    """Takes a place in the show's queue; joining again returns the same place."""
+    """Takes a place in the show's queue; joining again returns the same place. Once the user's
+    pass has run out, joining again queues them at the back.
+    """
     GetStatus: _grpc.UnaryUnaryMultiCallable[_waitingroom_pb2.GetStatusRequest, _waitingroom_pb2.QueueStatus]
     """The user's place in the show's queue (NOT_FOUND when the user has not joined)."""
     CheckPass: _grpc.UnaryUnaryMultiCallable[_waitingroom_pb2.CheckPassRequest, _waitingroom_pb2.CheckPassResponse]
@@ -54,7 +56,9 @@ class WaitingRoomServiceAsyncStub(WaitingRoomServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Join: _aio.UnaryUnaryMultiCallable[_waitingroom_pb2.JoinRequest, _waitingroom_pb2.QueueStatus]  # type: ignore[assignment]
-    """Takes a place in the show's queue; joining again returns the same place."""
+    """Takes a place in the show's queue; joining again returns the same place. Once the user's
+    pass has run out, joining again queues them at the back.
+    """
     GetStatus: _aio.UnaryUnaryMultiCallable[_waitingroom_pb2.GetStatusRequest, _waitingroom_pb2.QueueStatus]  # type: ignore[assignment]
     """The user's place in the show's queue (NOT_FOUND when the user has not joined)."""
     CheckPass: _aio.UnaryUnaryMultiCallable[_waitingroom_pb2.CheckPassRequest, _waitingroom_pb2.CheckPassResponse]  # type: ignore[assignment]
@@ -74,7 +78,9 @@ class WaitingRoomServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _waitingroom_pb2.JoinRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_waitingroom_pb2.QueueStatus, _abc.Awaitable[_waitingroom_pb2.QueueStatus]]:
-        """Takes a place in the show's queue; joining again returns the same place."""
+        """Takes a place in the show's queue; joining again returns the same place. Once the user's
+        pass has run out, joining again queues them at the back.
+        """
 
     @_abc_1.abstractmethod
     def GetStatus(
