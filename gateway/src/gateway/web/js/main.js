@@ -149,10 +149,13 @@ async function whatsOn(params, view) {
 
 // ---------------------------------------------------------------- show: the seat map
 async function showPage(showId, params, view) {
-  const show = await api(`/shows/${showId}`);
   const me = user();
   const mapPath = () => `/seats/shows/${showId}${me ? `?userId=${me.userId}` : ""}`;
-  const [layout, initial] = await Promise.all([api(`/seats/screens/${show.screenId}`), api(mapPath())]);
+  // The seat map (the big one) is asked for at once, beside the show; the layout needs the show.
+  const seatMap = api(mapPath());
+  seatMap.catch(() => null);
+  const show = await api(`/shows/${showId}`);
+  const [layout, initial] = await Promise.all([api(`/seats/screens/${show.screenId}`), seatMap]);
   const currency = initial.currency;
   const prices = show.prices.map((p) => `<li><span class="swatch tier-${p.tier.toLowerCase()}" aria-hidden="true"></span>${esc(tierName(p.tier))} <strong>${esc(money(p.amount, show.currency))}</strong></li>`).join("");
   page(view, show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>
