@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.clock import FakeClock
 from tests.integration.waitingroom.conftest import ON_SALE, PASS_TTL, RoomsOfShows
+from waitingroom.adapters.unit_of_work import SqlUnitOfWork
 from waitingroom.domain.errors import NotInQueue, NoWaitingRoom
 from waitingroom.domain.model import QueueState
 from waitingroom.service_layer.services import QueueService
@@ -167,3 +168,26 @@ async def test_joining_again_once_the_pass_ran_out_queues_at_the_back(
     again = await queue.join(show, first)
     assert (again.state, again.position, again.entry.in_lottery) == (QueueState.WAITING, 2, False)
     assert (await queue.place(show, second)).position == 1
+
+
+async def test_two_admitters_at_once_never_pass_the_cap_or_break_the_order(
+    queue: QueueService, rooms: RoomsOfShows, clock: FakeClock, queue_db: AsyncEngine
+) -> None:
+    """What two replicas would do if both ran admission (the job runs on one leader; the room's
+    row lock is the second guard)."""
+
+    def unit_of_work(*, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(queue_db, read_only=read_only)
+
+    other = QueueService(unit_of_work, rooms, clock, pass_ttl=PASS_TTL)
+    show = rooms.guard(rate=6000, cap=7)
+    users = [new_user() for _ in range(30)]
+    for user in users:
+        await queue.join(show, user)
+    order = await ordered_by_position(queue, show, users)
+    clock.set(ON_SALE)
+    for _ in range(5):
+        await asyncio.gather(queue.admit_due(), other.admit_due(), queue.admit_due())
+        clock.advance(seconds=1)
+    admitted = await admission_order(queue_db, show)
+    assert admitted == order[:7]
