@@ -334,10 +334,31 @@ async function showPage(showId, params, view) {
     }
   }
 
+  // Live updates: the seat stream (server-sent events) says when the show's seats change and the
+  // map is read again at once; polling every 2 s stands in while the stream is not open, and
+  // every 6 s as a safety net while it is.
+  let streamOpen = false;
+  let soonTimer = null;
+  const soon = () => {
+    if (!soonTimer) soonTimer = setTimeout(() => ((soonTimer = null), refresh()), 200);
+  };
+  const stream = window.EventSource ? new EventSource(`/api/v1/seats/shows/${showId}/events`) : null;
+  if (stream) {
+    stream.addEventListener("ready", () => ((streamOpen = true), soon()));
+    stream.addEventListener("seats", soon);
+    stream.addEventListener("reload", soon);
+    stream.onerror = () => (streamOpen = false);
+  }
+  let ticks = 0;
   draw();
-  const poll = setInterval(refresh, POLL_MS);
+  const poll = setInterval(() => {
+    ticks += 1;
+    if (!streamOpen || ticks % 3 === 0) refresh();
+  }, POLL_MS);
   const timer = setInterval(tick, 1000);
   return () => {
+    if (stream) stream.close();
+    clearTimeout(soonTimer);
     clearInterval(poll);
     clearInterval(timer);
   };
