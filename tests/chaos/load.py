@@ -80,6 +80,9 @@ class LoadResult:
     bookings: list[tuple[str, str]] = field(default_factory=list)  # (user id, booking id)
     purchases: list[Purchase] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    # Bookings retried after a fault and then refused 409 SEATS_UNAVAILABLE: (user id, seat ids,
+    # what the attempts saw); the checks find out whose the seats are.
+    refused_after_retry: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
     out_of_seats: bool = False
 
 
@@ -111,6 +114,7 @@ class Load:
         self._rng = random.Random(seed)
         self.result = LoadResult()
         self.stopping = asyncio.Event()
+        self.retrying = 0  # requests between a failed attempt and their answer
 
     def _take(self, count: int) -> tuple[str, list[str]] | None:
         """``count`` fresh seats of one show."""
@@ -140,6 +144,22 @@ class Load:
             headers["Idempotency-Key"] = key
         give_up = time.monotonic() + self._give_up
         pause = 0.05
+        try:
+            return await self._attempts(client, call, headers, give_up, pause, keep)
+        finally:
+            if call.retries:
+                self.retrying -= 1
+
+    async def _attempts(
+        self,
+        client: httpx.AsyncClient,
+        call: Call,
+        headers: dict[str, str],
+        give_up: float,
+        pause: float,
+        keep: bool,
+    ) -> Call:
+        method, path, body, step = call.method, call.path, call.body, call.step
         while True:
             wait = pause
             self.result.attempts.append(time.monotonic())
@@ -163,6 +183,8 @@ class Load:
                     return call
             # When the client saw it fail: a request sent just before a fault fails with it.
             self.result.failures.append(Failure(time.monotonic(), code, step))
+            if not call.retries:
+                self.retrying += 1
             call.retries.append(code)
             if time.monotonic() >= give_up:
                 call.gave_up = True
@@ -193,18 +215,22 @@ class Load:
             self.result.holds.append((user_id, show_id, seats))
 
     async def _book(
-        self, client: httpx.AsyncClient, token: str, show_id: str, seats: list[str]
+        self, client: httpx.AsyncClient, user_id: str, token: str, show_id: str, seats: list[str]
     ) -> Call:
         body = {"showId": show_id, "showSeatIds": seats}
-        return await self.send(client, "book", "POST", f"{API}/bookings", token, body, key=_key())
+        call = await self.send(client, "book", "POST", f"{API}/bookings", token, body, key=_key())
+        if call.retries and call.status == 409 and b"SEATS_UNAVAILABLE" in call.reply:
+            self.result.refused_after_retry.append((user_id, seats, call.retries))
+            return Call(call.step, call.method, call.path, token, body, call.key, status=-1)
+        return call
 
     async def book(self, client: httpx.AsyncClient) -> None:
         taken = self._take(2)
         if taken is None:
             return
         user_id, token = self.users.fresh()
-        call = await self._book(client, token, *taken)
-        if self._expect(call, 201):
+        call = await self._book(client, user_id, token, *taken)
+        if call.status != -1 and self._expect(call, 201):
             self.result.bookings.append((user_id, str(call.json["id"])))
 
     async def purchase(self, client: httpx.AsyncClient) -> None:
@@ -213,9 +239,9 @@ class Load:
             return
         user_id, token = self.users.fresh()
         purchase = Purchase(user_id, *taken)
-        booked = await self._book(client, token, purchase.show_id, purchase.seats)
+        booked = await self._book(client, user_id, token, purchase.show_id, purchase.seats)
         purchase.calls.append(booked)
-        if not self._expect(booked, 201):
+        if booked.status == -1 or not self._expect(booked, 201):
             return
         purchase.booking_id = str(booked.json["id"])
         self.result.purchases.append(purchase)
@@ -243,7 +269,9 @@ class Load:
         purchase.calls.append(simulated)
         # The simulation takes no key: an attempt cut off after the provider took the payment
         # is answered 409 "already PAID" when resent; that is the same result.
-        already = simulated.retries and simulated.status == 409 and b"PAID" in simulated.reply
+        already = (
+            simulated.retries and simulated.status == 409 and b"already paid" in simulated.reply
+        )
         if not already and not self._expect(simulated, 200, 201):
             return
         give_up = time.monotonic() + self._confirm

@@ -62,6 +62,11 @@ CHAOS_ENV = {
     "WAITINGROOM_DB_POOL_SIZE": "4",
 }
 
+UNSTORED = "no seat reserved for a booking that was never stored"
+REFUSED = "no booking retried with its key refused its own seats"
+# Checks of problems found and not fixed yet: reported (and failing the bench), not the test.
+KNOWN_OPEN = frozenset({UNSTORED, REFUSED})
+
 CONNECTION_ERRORS = frozenset(
     {
         "ConnectError",
@@ -129,11 +134,16 @@ async def _successes_after(load: Load, since: float, count: int, timeout: float)
 
 async def _settle(load: Load, fault: Fault, plan: Plan) -> None:
     """Keep the load on for ``settle_seconds`` after the fault was lifted (and until requests
-    succeed again) before the next fault."""
+    succeed again) before the next fault"""
     await _successes_after(load, fault.serving, 5, timeout=120)
     remaining = fault.serving + plan.settle_seconds - time.monotonic()
     if remaining > 0:
         await asyncio.sleep(remaining)
+    # ... and until every request the fault hit has its answer, so that the next fault's window
+    # holds only its own errors (a killed gateway's keys stay in use for their lease).
+    deadline = time.monotonic() + plan.give_up_seconds
+    while load.retrying and time.monotonic() < deadline:  # noqa: ASYNC110 - polled with a deadline
+        await asyncio.sleep(0.1)
 
 
 async def _faults(system: System, load: Load, plan: Plan) -> list[Fault]:
@@ -192,12 +202,14 @@ async def run_chaos(system: System, plan: Plan, out: Path) -> Outcome:
     replays = await _replays(system.base_url, load.result.calls)
     report = _report(plan, load.result, faults, checks, replays, began, loaded)
     problems = [name for name, check in checks.items() if not check["ok"]]
+    known = [name for name in problems if name in KNOWN_OPEN]
     problems += [f"replay: {problem}" for problem in replays["problems"]]
     problems += [f"driver: {text}" for text in load.result.unexpected]
     problems += report["errors_outside_fault_windows"]
     if load.result.out_of_seats:
         problems.append("the load ran out of fresh seats")
     report["problems"] = problems
+    report["known_open"] = known
     report["correct"] = not problems
     await asyncio.to_thread(_write, out, report)
     print(summary(report), file=sys.stderr, flush=True)
@@ -458,11 +470,49 @@ def _checks(system: System, result: LoadResult, shows: list[str]) -> dict[str, d
         expect("no seat left held once the hold window passed", held == 0, held)
         stray = _count(
             conn, "SELECT count(*) FROM inventory.show_seats s WHERE s.show_id = ANY(%s)"
-            " AND s.status IN ('RESERVED', 'SOLD') AND NOT EXISTS (SELECT 1 FROM booking.bookings b"
-            " WHERE b.id = s.booking_id AND b.status IN ('PENDING', 'CONFIRMED'))",
+            " AND s.status IN ('RESERVED', 'SOLD') AND EXISTS (SELECT 1 FROM booking.bookings b"
+            " WHERE b.id = s.booking_id AND b.status NOT IN ('PENDING', 'CONFIRMED'))",
             shows,
         )  # fmt: skip
         expect("no seat reserved or sold for a booking no longer active", stray == 0, stray)
+        # Booking reserves in inventory, then stores the booking: a booking replica killed in
+        # between leaves seats reserved for a booking that never existed, and nothing releases
+        # them (the release it would have retried died with it). Known and open; reported, not
+        # failed, see KNOWN_OPEN.
+        unstored = conn.execute(
+            "SELECT s.booking_id::text, count(*), min(s.updated_at)::text"
+            " FROM inventory.show_seats s WHERE s.show_id = ANY(%s) AND s.status = 'RESERVED'"
+            " AND NOT EXISTS (SELECT 1 FROM booking.bookings b WHERE b.id = s.booking_id)"
+            " GROUP BY 1",
+            (shows,),
+        ).fetchall()
+        expect(UNSTORED, not unstored, [list(row) for row in unstored])
+        # A booking retried after a fault and refused 409 SEATS_UNAVAILABLE: its seats must be
+        # taken by its own first attempt, either stored (the gateway died before it kept the
+        # answer under the key, and the retry ran CreateBooking again once the key's lease ran
+        # out) or not (the booking replica died between reserving and storing). Anything else
+        # is a retry that lost to someone else: a real failure.
+        explained: list[dict[str, Any]] = []
+        for user_id, seat_ids, retries in result.refused_after_retry:
+            stored = _count(
+                conn, "SELECT count(DISTINCT bs.seat_id) FROM booking.booking_seats bs"
+                " JOIN booking.bookings b ON b.id = bs.booking_id"
+                " WHERE b.user_id = %s AND bs.seat_id = ANY(%s)", user_id, seat_ids,
+            )  # fmt: skip
+            ghost = _count(
+                conn, "SELECT count(*) FROM inventory.show_seats s WHERE s.id = ANY(%s)"
+                " AND s.status = 'RESERVED' AND NOT EXISTS"
+                " (SELECT 1 FROM booking.bookings b WHERE b.id = s.booking_id)", seat_ids,
+            )  # fmt: skip
+            kind = "stored" if stored == len(seat_ids) else "never stored"
+            explained.append({"user": user_id, "first_attempt": kind, "retries": retries})
+            if stored != len(seat_ids) and ghost != len(seat_ids):
+                expect(
+                    "every booking refused after a retry lost only to its own first attempt",
+                    False,
+                    {"user": user_id, "seats": seat_ids, "stored": stored, "ghost": ghost},
+                )
+        expect(REFUSED, not explained, explained)
         unowned = _count(
             conn, "SELECT count(*) FROM booking.booking_seats bs"
             " JOIN booking.bookings b ON b.id = bs.booking_id"
@@ -514,6 +564,7 @@ def _settled_checks(
                 raise
             print(f"chaos: checks could not connect ({exc}); again", file=sys.stderr)
         else:
-            if all(check["ok"] for check in checks.values()) or time.monotonic() > deadline:
+            settled = all(check["ok"] for name, check in checks.items() if name not in KNOWN_OPEN)
+            if settled or time.monotonic() > deadline:
                 return checks
         time.sleep(1.0)
