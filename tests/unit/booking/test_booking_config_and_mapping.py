@@ -68,3 +68,14 @@ def test_a_booking_as_protobuf_carries_seats_show_history_and_payment() -> None:
     assert message.payment.status == "FAILED"
     assert message.payment.refunded.currency == "INR"
     assert message.expires_at.ToDatetime() == (NOW + timedelta(minutes=15)).replace(tzinfo=None)
+
+
+def test_production_refuses_the_development_ticket_signing_secret() -> None:
+    with pytest.raises(ConfigError) as refused:
+        Config.from_env({"ENV": "production"})
+    assert str(refused.value) == (
+        "TICKET_SIGNING_SECRET: must be set to a secret of its own in production"
+    )
+    own = Config.from_env({"ENV": "production", "TICKET_SIGNING_SECRET": "s" * 32})
+    assert own.ticket_signing_secret == "s" * 32
+    assert Config.from_env({}).env == "development"  # the development secret is fine there

@@ -4,16 +4,18 @@ os.environ."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from svckit.config import ConfigError
 from svckit.settings import ServiceInfo, ServiceSettings, pool_size, port
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
-# Signs e-ticket codes (HMAC-SHA256); set TICKET_SIGNING_SECRET in production.
+# Signs e-ticket codes (HMAC-SHA256); with ENV=production the process refuses to start on it.
 DEVELOPMENT_TICKET_SECRET = "ticketing-development-ticket-secret"
+TICKET_SIGNING_SECRET = "TICKET_SIGNING_SECRET"
 
 SERVICE = ServiceInfo(
     name="booking",
@@ -50,7 +52,7 @@ class Config(ServiceSettings):
     )
     consumer_concurrency: int = Field(4, ge=1, validation_alias="BOOKING_CONSUMER_CONCURRENCY")
     ticket_signing_secret: str = Field(
-        DEVELOPMENT_TICKET_SECRET, min_length=16, validation_alias="TICKET_SIGNING_SECRET"
+        DEVELOPMENT_TICKET_SECRET, min_length=16, validation_alias=TICKET_SIGNING_SECRET
     )
 
     @field_validator("archival_time")
@@ -61,3 +63,12 @@ class Config(ServiceSettings):
         if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
             raise ConfigError("ARCHIVAL_TIME", f"expected HH:MM (UTC), got {value!r}")
         return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @model_validator(mode="after")
+    def _own_ticket_secret_in_production(self) -> Self:
+        """Anyone could forge tickets signed with the published development secret."""
+        if self.env == "production" and self.ticket_signing_secret == DEVELOPMENT_TICKET_SECRET:
+            raise ConfigError(
+                TICKET_SIGNING_SECRET, "must be set to a secret of its own in production"
+            )
+        return self
