@@ -12,7 +12,8 @@ import grpc
 import pytest
 
 from inventory.adapters.waitingroom_client import GrpcAdmissionGate
-from inventory.domain.errors import AdmissionRequired
+from inventory.domain.errors import AdmissionRequired, WaitingRoomUnavailable
+from inventory.domain.model import Seat, SeatState, Show, Tier
 from inventory.service_layer.admission import AdmittedSeatService
 from inventory.service_layer.services import Policy
 from svckit.clock import FakeClock
@@ -39,9 +40,67 @@ def no_database(*, read_only: bool = False) -> Any:
     raise AssertionError("a refused user must not reach the seat rows")
 
 
-def seats(gate: ClosedDoor) -> AdmittedSeatService:
+def seats(gate: Any, rows: Any = None) -> AdmittedSeatService:
+    """The seat service over ``rows`` (by default: SHOW's row says a waiting room guards it, and
+    no seat row may be reached)."""
     policy = Policy(hold_ttl=timedelta(minutes=5), max_seats_per_hold=10)
-    return AdmittedSeatService(no_database, FakeClock(), policy, gate=gate)
+    shows = rows if rows is not None else ShowRows(guarded={SHOW: True})
+    return AdmittedSeatService(shows.unit_of_work, FakeClock(), policy, gate=gate)
+
+
+class ShowRows:
+    """Inventory's show rows, read-only: the admission gate's question "is the show guarded?"
+    may read them; a transaction that would lock seats finds ``no_database``. Counts reads."""
+
+    def __init__(self, guarded: dict[str, bool], *, lockable: bool = False) -> None:
+        self.guarded = guarded
+        self.lockable = lockable
+        self.reads = 0
+        self.locks = 0
+
+    def unit_of_work(self, *, read_only: bool = False) -> Any:
+        if not read_only and not self.lockable:
+            return no_database()
+        return _RowsUnitOfWork(self)
+
+    async def get_show(self, show_id: str) -> Show | None:
+        self.reads += 1
+        await asyncio.sleep(0)
+        return self._show(show_id)
+
+    def _show(self, show_id: str) -> Show | None:
+        if show_id not in self.guarded:
+            return None
+        return Show(
+            show_id, "EUR", datetime(2099, 1, 1, tzinfo=UTC), 1, guarded=self.guarded[show_id]
+        )
+
+    async def lock_seats(self, seat_ids: Any, *, show_id: str, holder_id: Any) -> Any:
+        self.locks += 1
+        show = self._show(show_id)
+        seat = Seat(
+            SEAT, show_id, "A", 1, Tier.REGULAR, 1000, SeatState.AVAILABLE, None, None, None
+        )
+        return show, [seat]
+
+    async def hold(self, *args: Any) -> None:
+        return None
+
+
+class _RowsUnitOfWork:
+    retryable = True
+
+    def __init__(self, rows: ShowRows) -> None:
+        self.seats = rows
+
+    async def __aenter__(self) -> _RowsUnitOfWork:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
 
 
 async def test_a_hold_without_a_pass_is_refused_before_any_seat_is_locked() -> None:
@@ -161,3 +220,76 @@ def _not_found() -> grpc.aio.AioRpcError:
     return grpc.aio.AioRpcError(
         grpc.StatusCode.NOT_FOUND, grpc.aio.Metadata(), grpc.aio.Metadata(), "show not found"
     )
+
+
+class WaitingRoomDown:
+    """The waiting room service while it cannot be reached."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    async def require_pass(self, show_id: str, user_id: str) -> None:
+        self.asked.append((show_id, user_id))
+        raise WaitingRoomUnavailable("UNAVAILABLE")
+
+
+OTHER_SHOW = "6f0f7c4e-0000-4000-8000-000000000002"
+
+
+async def test_an_unguarded_show_never_asks_the_waiting_room_even_while_it_is_down() -> None:
+    gate, rows = WaitingRoomDown(), ShowRows({SHOW: False}, lockable=True)
+    service = seats(gate, rows)
+    for _ in range(3):
+        holds = await service.hold_seats(show_id=SHOW, user_id=USER, seat_ids=[SEAT])
+        assert [seat.id for seat in holds.seats] == [SEAT]
+    assert gate.asked == []
+    assert rows.reads == 1  # the show's row said "unguarded" once; remembered since
+
+
+async def test_a_guarded_show_fails_closed_while_the_waiting_room_is_down() -> None:
+    gate, rows = WaitingRoomDown(), ShowRows({SHOW: True, OTHER_SHOW: False}, lockable=True)
+    service = seats(gate, rows)
+    with pytest.raises(WaitingRoomUnavailable):
+        await service.hold_seats(show_id=SHOW, user_id=USER, seat_ids=[SEAT])
+    with pytest.raises(WaitingRoomUnavailable):
+        await service.reserve_seats(booking_id=SEAT, user_id=USER, show_id=SHOW, seat_ids=[SEAT])
+    with pytest.raises(WaitingRoomUnavailable):
+        await service.hold_best_seats(show_id=SHOW, user_id=USER, count=1, tier=None)
+    assert gate.asked == [(SHOW, USER)] * 3
+    assert rows.locks == 0
+    await service.hold_seats(show_id=OTHER_SHOW, user_id=USER, seat_ids=[SEAT])
+    assert len(gate.asked) == 3
+
+
+async def test_a_guard_is_remembered_for_good_and_no_guard_for_a_while() -> None:
+    rows = ShowRows({SHOW: True, OTHER_SHOW: False})
+    clock = FakeClock()
+    policy = Policy(hold_ttl=timedelta(minutes=5), max_seats_per_hold=10)
+    service = AdmittedSeatService(
+        rows.unit_of_work, clock, policy, gate=ClosedDoor(), unguarded_ttl=timedelta(seconds=60)
+    )
+    for _ in range(5):
+        assert await service.is_guarded(SHOW)
+        assert not await service.is_guarded(OTHER_SHOW)
+    assert rows.reads == 2
+    rows.guarded[OTHER_SHOW] = True  # opened again by catalog, now with its guard
+    clock.advance(seconds=61)
+    assert await service.is_guarded(SHOW)
+    assert await service.is_guarded(OTHER_SHOW)
+    assert rows.reads == 3
+
+
+async def test_holds_arriving_together_on_a_show_share_one_read_of_its_guard() -> None:
+    rows = ShowRows({SHOW: False})
+    service = seats(ClosedDoor(), rows)
+    answers = await asyncio.gather(*(service.is_guarded(SHOW) for _ in range(50)))
+    assert answers == [False] * 50
+    assert rows.reads <= 2  # the first read, and one for everyone who arrived while it ran
+
+
+async def test_a_show_inventory_does_not_have_asks_no_pass_and_is_not_remembered() -> None:
+    gate, rows = ClosedDoor(), ShowRows({})
+    service = seats(gate, rows)
+    assert not await service.is_guarded(SHOW)
+    assert not await service.is_guarded(SHOW)
+    assert gate.asked == [] and rows.reads == 2

@@ -27,7 +27,8 @@ from ticketing.waitingroom.v1 import waitingroom_pb2
 
 # Connections of the SQLAlchemy engine: the event consumer and the hold cleanup job.
 BACKGROUND_POOL_SIZE = 3
-# How long the admission gate remembers "no waiting room" and "admitted" answers.
+# How long a show's row saying "no waiting room" (and the gate's same answer) is remembered, and
+# how long the gate remembers "admitted".
 UNGUARDED_TTL_SECONDS = 60.0
 ADMITTED_TTL_SECONDS = 5.0
 
@@ -76,7 +77,13 @@ async def create_app(config: Config) -> App:
             unguarded_ttl_seconds=UNGUARDED_TTL_SECONDS,
             admitted_ttl_seconds=ADMITTED_TTL_SECONDS,
         )
-        seats = AdmittedSeatService(unit_of_work, clock, policy, gate=gate)
+        seats = AdmittedSeatService(
+            unit_of_work,
+            clock,
+            policy,
+            gate=gate,
+            unguarded_ttl=timedelta(seconds=UNGUARDED_TTL_SECONDS),
+        )
     server, port = create_server(
         services=[
             (

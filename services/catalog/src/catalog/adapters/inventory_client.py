@@ -75,6 +75,8 @@ class GrpcInventoryGateway:
                 )
                 for seat in seats
             ],
+            # Inventory asks the waiting room for a pass only on a show it knows is guarded.
+            guarded=show.waiting_room is not None,
         )
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),

@@ -33,21 +33,26 @@ _SHOW_COLUMNS = "sh.show_id::text, sh.currency, sh.start_time, sh.seat_count"
 _SEAT_COLUMNS = """s.id::text, s.show_id::text, s.row_label, s.number, s.tier, s.price_minor,
     s.status, s.hold_user_id::text, s.hold_expires_at, s.booking_id::text"""
 
-INSERT_SHOW = """INSERT INTO inventory.shows (show_id, screen_id, currency, start_time, seat_count)
-    VALUES (%(show_id)s, %(screen_id)s, %(currency)s, %(start_time)s, %(seat_count)s)
+INSERT_SHOW = """INSERT INTO inventory.shows
+        (show_id, screen_id, currency, start_time, seat_count, guarded)
+    VALUES (%(show_id)s, %(screen_id)s, %(currency)s, %(start_time)s, %(seat_count)s, %(guarded)s)
     ON CONFLICT (show_id) DO NOTHING"""
+# Opening an open show again can only turn its guard on: a show opened before revision 0006
+# (stored unguarded) is guarded once catalog opens it again.
+GUARD_SHOW = """UPDATE inventory.shows SET guarded = true
+    WHERE show_id = %(show_id)s AND NOT guarded"""
 INSERT_SEATS = """INSERT INTO inventory.show_seats
         (show_id, row_label, number, ordinal, tier, price_minor)
     SELECT %(show_id)s, x.row_label, x.number, x.ordinal, x.tier, x.price_minor
     FROM unnest(CAST(%(rows)s AS text[]), CAST(%(numbers)s AS integer[]),
                 CAST(%(tiers)s AS text[]), CAST(%(prices)s AS bigint[])) WITH ORDINALITY
          AS x(row_label, number, tier, price_minor, ordinal)"""
-GET_SHOW = f"""SELECT {_SHOW_COLUMNS}, sh.no_orphan_seats
+GET_SHOW = f"""SELECT {_SHOW_COLUMNS}, sh.no_orphan_seats, sh.guarded
     FROM inventory.shows sh WHERE sh.show_id = %(show_id)s"""
 SET_SHOW_RULES = f"""UPDATE inventory.shows sh SET no_orphan_seats = %(no_orphan_seats)s
-    WHERE sh.show_id = %(show_id)s RETURNING {_SHOW_COLUMNS}, sh.no_orphan_seats"""
+    WHERE sh.show_id = %(show_id)s RETURNING {_SHOW_COLUMNS}, sh.no_orphan_seats, sh.guarded"""
 OPENED_SEATS = f"""SELECT {_SHOW_COLUMNS}, s.id::text, s.show_id::text, s.row_label, s.number,
-        s.tier, s.price_minor, 'AVAILABLE', NULL, NULL, NULL
+        s.tier, s.price_minor, 'AVAILABLE', NULL, NULL, NULL, sh.guarded
     FROM inventory.shows sh LEFT JOIN inventory.show_seats s ON s.show_id = sh.show_id
     WHERE sh.show_id = %(show_id)s
     ORDER BY s.ordinal"""
@@ -61,7 +66,7 @@ AVAILABLE_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}
      AND (s.status = 'AVAILABLE' OR (s.status = 'HELD' AND s.hold_expires_at <= %(now)s))
     WHERE sh.show_id = %(show_id)s
     ORDER BY s.ordinal"""
-_LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}, sh.no_orphan_seats
+_LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}, sh.no_orphan_seats, sh.guarded
     FROM inventory.show_seats s JOIN inventory.shows sh ON sh.show_id = s.show_id
     WHERE s.show_id = CAST(%(show_id)s AS uuid)
       AND (s.id = ANY(CAST(%(ids)s AS uuid[])) OR s.hold_user_id = CAST(%(holder)s AS uuid))
@@ -141,13 +146,14 @@ _TIERS = {tier.value: tier for tier in Tier}
 _STATES = {state.value: state for state in SeatState}
 
 
-def _show(row: Sequence[Any], rules: Any = False) -> Show:
+def _show(row: Sequence[Any], rules: Any = False, guarded: Any = False) -> Show:
     return Show(
         show_id=row[0],
         currency=row[1],
         start_time=row[2],
         seat_count=row[3],
         no_orphan_seats=bool(rules),
+        guarded=bool(guarded),
     )
 
 
@@ -216,9 +222,12 @@ class SqlSeatRepository:
                 "currency": show.currency,
                 "start_time": show.start_time,
                 "seat_count": len(seats),
+                "guarded": show.guarded,
             },
         )
         if inserted.rowcount == 0:
+            if show.guarded:
+                await self._execute(GUARD_SHOW, {"show_id": show.show_id})
             return False
         await self._execute(
             INSERT_SEATS,
@@ -234,15 +243,20 @@ class SqlSeatRepository:
 
     async def get_show(self, show_id: str) -> Show | None:
         row = await (await self._execute(GET_SHOW, {"show_id": show_id})).fetchone()
-        return None if row is None else _show(row, row[4])
+        return None if row is None else _show(row, row[4], row[5])
 
     async def set_show_rules(self, show_id: str, *, no_orphan_seats: bool) -> Show | None:
         params = {"show_id": show_id, "no_orphan_seats": no_orphan_seats}
         row = await (await self._execute(SET_SHOW_RULES, params)).fetchone()
-        return None if row is None else _show(row, row[4])
+        return None if row is None else _show(row, row[4], row[5])
 
     async def opened_seats(self, show_id: str) -> tuple[Show | None, list[Seat]]:
-        return self._show_and_seats(await self._rows(OPENED_SEATS, {"show_id": show_id}))
+        rows = await self._rows(OPENED_SEATS, {"show_id": show_id})
+        if not rows:
+            return None, []
+        # The layout's show: its guard (fixed) but not its rules (changeable, read when locking).
+        show = _show(rows[0], guarded=rows[0][14])
+        return show, [_seat(row) for row in rows if row[4] is not None]
 
     async def taken_seats(self, show_id: str) -> list[Seat]:
         return [_seat(row) for row in await self._rows(TAKEN_SEATS, {"show_id": show_id})]
@@ -268,7 +282,7 @@ class SqlSeatRepository:
                 "show_id": show_id,
             },
         )
-        show = _show(rows[0], rows[0][14]) if rows else None
+        show = _show(rows[0], rows[0][14], rows[0][15]) if rows else None
         seats = [_seat(row) for row in rows]
         locked = {seat.id for seat in seats}
         others = [seat_id for seat_id in seat_ids if seat_id not in locked]
@@ -291,7 +305,8 @@ class SqlSeatRepository:
                 "show_id": show_id,
             },
         )
-        return (_show(rows[0], rows[0][14]) if rows else None), [_seat(row) for row in rows]
+        show = _show(rows[0], rows[0][14], rows[0][15]) if rows else None
+        return show, [_seat(row) for row in rows]
 
     async def hold(
         self,

@@ -56,6 +56,9 @@ class Show:
     seat_count: int
     # The no-orphan rule (domain/seating.py): off unless the show's admin turns it on.
     no_orphan_seats: bool = False
+    # A waiting room guards the show: taking its seats needs the user's admission pass. Set when
+    # the show is opened (catalog's waiting room), never changed after.
+    guarded: bool = False
 
     def has_started(self, now: datetime) -> bool:
         return now >= self.start_time

@@ -24,6 +24,7 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
             currency=request.currency,
             start_time=mapping.required_time(request, "start_time"),
             seats=mapping.seat_specs(request),
+            guarded=request.guarded,
         )
         return inventory_pb2.OpenShowResponse(
             show_id=opened.show_id, seat_count=opened.seat_count, created=opened.created

@@ -13,7 +13,8 @@ from svckit.clock import Clock as Clock  # the port use cases take; re-exported
 
 class SeatRepository(Protocol):
     async def add_show(self, show: Show, screen_id: str, seats: Sequence[SeatSpec]) -> bool:
-        """Store the show and its seats; False (and no change) when the show already exists."""
+        """Store the show and its seats; False when the show already exists (then only a
+        ``show.guarded`` turns the stored show's guard on; nothing else changes)."""
         ...
 
     async def get_show(self, show_id: str) -> Show | None: ...

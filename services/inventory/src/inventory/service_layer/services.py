@@ -133,13 +133,17 @@ class SeatService:
         currency: str,
         start_time: datetime,
         seats: Sequence[SeatSpec],
+        guarded: bool = False,
     ) -> OpenedShow:
-        """Idempotent by show id: opening an open show changes nothing and says so."""
+        """Idempotent by show id: opening an open show changes nothing and says so, except that
+        ``guarded`` turns on the guard of a show stored without one (opened before inventory
+        stored guards); it never turns one off."""
         show = Show(
             show_id=model.check_id("show_id", show_id),
             currency=model.check_currency(currency),
             start_time=start_time,
             seat_count=len(seats),
+            guarded=guarded,
         )
         screen = model.check_id("screen_id", screen_id)
         model.check_layout(seats)

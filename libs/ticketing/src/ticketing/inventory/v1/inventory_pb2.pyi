@@ -119,9 +119,15 @@ class OpenShowRequest(_message.Message):
     CURRENCY_FIELD_NUMBER: _builtins.int
     START_TIME_FIELD_NUMBER: _builtins.int
     SEATS_FIELD_NUMBER: _builtins.int
+    GUARDED_FIELD_NUMBER: _builtins.int
     show_id: _builtins.str
     screen_id: _builtins.str
     currency: _builtins.str
+    guarded: _builtins.bool
+    """A waiting room guards the show (catalog's waiting_room is set): holding and reserving its
+    seats need the user's admission pass. Fixed when the show is created; opening an open show
+    again with it set guards a show opened before inventory stored it (never unguards one).
+    """
     @_builtins.property
     def start_time(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -134,10 +140,11 @@ class OpenShowRequest(_message.Message):
         currency: _builtins.str = ...,
         start_time: _timestamp_pb2.Timestamp | None = ...,
         seats: _abc.Iterable[Global___OpenShowSeat] | None = ...,
+        guarded: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "screen_id", b"screen_id", "seats", b"seats", "show_id", b"show_id", "start_time", b"start_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "guarded", b"guarded", "screen_id", b"screen_id", "seats", b"seats", "show_id", b"show_id", "start_time", b"start_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
