@@ -55,7 +55,9 @@ async def gateway(database_url: str, inventory_port: int) -> AsyncIterator[httpx
         )
     )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
     serving = asyncio.create_task(server.serve())
     try:
         async with asyncio.timeout(DEADLINE):

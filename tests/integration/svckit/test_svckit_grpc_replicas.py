@@ -110,7 +110,7 @@ def test_only_methods_declared_safe_to_resend_are_retried() -> None:
         "GetScreen", "ListScreens", "GetShow", "ListShows",
     }  # fmt: skip
     assert '"method": "CreateMovie"' not in service_config([CATALOG])
-    assert retryable_methods(BOOKING) == ["GetBooking", "ListUserBookings"]
+    assert retryable_methods(BOOKING) == ["GetBooking", "ListUserBookings", "GetTickets", "CheckIn"]
 
 
 async def test_calls_are_balanced_over_every_replica(channel: grpc.aio.Channel) -> None:

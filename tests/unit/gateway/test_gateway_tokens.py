@@ -29,7 +29,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "iss": "ticketing",
         "aud": "ticketing-api",
         "iat": now,
-        "exp": now + 600,
+        "exp": now + 86_400,  # a day: the tokens below are made when the tests are collected
     }
     base.update(overrides)
     return {key: value for key, value in base.items() if value is not None}
