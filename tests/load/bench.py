@@ -1,7 +1,8 @@
 """`make bench` / `make bench-smoke`: the on-sale workloads through the HTTP gateway.
 
 Starts the whole system on a database of its own (or uses ``BENCH_URL``), creates the bench
-catalog through the API, runs workloads a-f (each warmed up, then measured for a fixed time),
+catalog through the API, runs workloads a-f (each warmed up, then measured for a fixed time)
+and the on-sale g (see ``tests.load.onsale``),
 checks the database against what the load generators saw, and writes
 ``bench-results/latest.{json,md}`` (``smoke.{json,md}`` for a smoke run; a copy of every run
 under ``bench-results/runs/``; the services' logs in memory, see ``_logs_dir``). A full run also
@@ -28,6 +29,8 @@ from tests.load import report
 from tests.load.checks import Checks, check_database
 from tests.load.cpu import CpuMeter
 from tests.load.data import Catalog, Users
+from tests.load.onsale import FULL_ONSALE, SMOKE_ONSALE, run_on_sale
+from tests.load.onsale_checks import check_on_sale
 from tests.load.pgonly import postgres_alone
 from tests.load.target import running_system
 from tests.load.workloads import FULL, SMOKE, Bench
@@ -35,7 +38,7 @@ from tests.load.wrk import WrkMissing, wrk_path
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench-results"
-WORKLOADS = ("a", "b", "c32", "c128", "d", "e", "f")
+WORKLOADS = ("a", "b", "c32", "c128", "d", "e", "f", "g")
 CEILING = "pg"  # PostgreSQL alone running the booking transaction (pgbench); full runs only
 MEMORY_LOGS = Path("/dev/shm/ticketing-bench")
 MEMORY_LOGS_ROOM = 512 * 1024 * 1024
@@ -93,6 +96,9 @@ def _run(bench: Bench, only: list[str]) -> dict[str, dict[str, Any]]:
             results[name] = bench.fresh_seats(name, "hold one seat", "/bookings/hold-seats", 1, 32)
         elif name == "f":
             results[name] = bench.purchase()
+        elif name == "g":
+            plan = SMOKE_ONSALE if bench.plan.mode == "smoke" else FULL_ONSALE
+            results[name] = run_on_sale(bench, plan)
         w = results[name]
         print(
             f"bench: {name}: {w['rate']:.1f}/s p50 {w['p50_ms']:.1f} ms p99 {w['p99_ms']:.1f} ms "
@@ -121,6 +127,8 @@ def _correct(workloads: dict[str, dict[str, Any]], checks: Checks) -> list[str]:
             problems.append(f"{name}: {w['non_2xx']} non-2xx, {w['errors']} errors")
         if name == "f" and (w["errors"] or not w["confirmed"]):
             problems.append(f"f: {w['note']}")
+        if name == "g" and (w["errors"] or w["failures"] or not w["confirmed"]):
+            problems.append(f"g: {w['errors']} errors, failures {w['failures']}")
     return problems
 
 
@@ -201,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
             holds_in_flight=seen.holds_in_flight,
             hot_seats=seen.hot_seats if "d" in only else [],
         )
+        if "g" in workloads:
+            workloads["g"]["database"] = check_on_sale(
+                target.database_url, workloads["g"]["show_id"], checks
+            )
     problems = _correct(workloads, checks)
     result = {
         "started_at": started,

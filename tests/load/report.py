@@ -87,8 +87,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         "CPU ms/req: CPU time of gateway, services, PostgreSQL and RabbitMQ per request (for f: "
-        "per purchase; for d: per booking attempt). CPU %: share of one core over the measured "
-        "window; other = the rest of the machine (anything else running at the time)."
+        "per purchase; for d: per booking attempt; for g: per seat sold, over the sale). CPU %: "
+        "share of one core over the measured window; other = the rest of the machine (anything "
+        "else running at the time)."
     )
     for name, w in result["workloads"].items():
         if w.get("note"):
@@ -109,12 +110,34 @@ def markdown(result: dict[str, Any]) -> str:
                 )
     elif ceiling.get("skipped"):
         lines.append(f"- PostgreSQL alone: skipped ({ceiling['skipped']})")
+    for name, w in result["workloads"].items():
+        if w.get("steps"):
+            lines.extend(steps_table(name, w))
     lines.append("")
     checks = result["checks"]
     lines.append("Database checks after the run:")
     for check, ok in checks["passed"].items():
         lines.append(f"- {'✔' if ok else '✘'} {check}: {checks['details'][check]}")
     return "\n".join(lines) + "\n"
+
+
+def steps_table(name: str, workload: dict[str, Any]) -> list[str]:
+    """A workload's latency per step (the on-sale's join, admitted wait, map read, ...)."""
+    steps = workload["steps"]
+    lines = [
+        "",
+        f"{name}. per step (admitted wait: from onSaleAt; map read: opening the seat stream "
+        "until `ready`, then one read of the map):",
+        "",
+        "| step | n | p50 ms | p99 ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for step, figures in steps.items():
+        lines.append(
+            f"| {step.replace('_', ' ')} | {figures['n']} | {figures['p50_ms']:,.1f} | "
+            f"{figures['p99_ms']:,.1f} |"
+        )
+    return lines
 
 
 def update_readme(readme: Path, table: str) -> bool:

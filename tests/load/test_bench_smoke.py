@@ -35,5 +35,8 @@ def test_every_workload_runs_and_the_database_agrees(
     assert result["workloads"]["d"]["exactly_one"]
     assert result["workloads"]["d"]["errors"] == 0
     assert result["workloads"]["f"]["confirmed"] > 0
+    on_sale = result["workloads"]["g"]
+    assert on_sale["confirmed"] > 0 and on_sale["errors"] == 0, on_sale["note"]
+    assert any(name.startswith("g: ") for name in result["checks"]["passed"])
     assert (tmp_path / "smoke.md").read_text().startswith("Run ")
     assert status == 0
