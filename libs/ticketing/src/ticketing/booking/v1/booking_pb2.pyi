@@ -272,8 +272,15 @@ class CreateBookingRequest(_message.Message):
     USER_ID_FIELD_NUMBER: _builtins.int
     SHOW_ID_FIELD_NUMBER: _builtins.int
     SEAT_IDS_FIELD_NUMBER: _builtins.int
+    REQUEST_KEY_FIELD_NUMBER: _builtins.int
     user_id: _builtins.str
     show_id: _builtins.str
+    request_key: _builtins.str
+    """The client's Idempotency-Key (at most 255 characters; empty: none). With a key the booking
+    id is derived from the caller, the user, the show, the seats and the key, so a resend of the
+    same request (say after a lost reply) reserves for the same booking and answers with the
+    booking the first attempt stored, if it did, instead of competing for its own seats.
+    """
     @_builtins.property
     def seat_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     def __init__(
@@ -282,10 +289,11 @@ class CreateBookingRequest(_message.Message):
         user_id: _builtins.str = ...,
         show_id: _builtins.str = ...,
         seat_ids: _abc.Iterable[_builtins.str] | None = ...,
+        request_key: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["seat_ids", b"seat_ids", "show_id", b"show_id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["request_key", b"request_key", "seat_ids", b"seat_ids", "show_id", b"show_id", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

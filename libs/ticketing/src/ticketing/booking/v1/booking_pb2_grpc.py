@@ -31,9 +31,10 @@ class BookingServiceStub:
     and changeable only by its owner or an admin.
 
     idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
-    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
-    so a resend would be a second attempt competing for its own seats (clients make it safe with
-    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
+    retries only those on UNAVAILABLE). CreateBooking is not one: without a request_key the server
+    picks a new booking id, so a resend would be a second attempt competing for its own seats; with
+    one (the gateway passes the client's Idempotency-Key) a resend answers with the same booking.
+    CancelBooking answers "already CANCELLED" the second time.
     """
 
     def __init__(self, channel):
@@ -80,9 +81,10 @@ class BookingServiceServicer:
     and changeable only by its owner or an admin.
 
     idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
-    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
-    so a resend would be a second attempt competing for its own seats (clients make it safe with
-    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
+    retries only those on UNAVAILABLE). CreateBooking is not one: without a request_key the server
+    picks a new booking id, so a resend would be a second attempt competing for its own seats; with
+    one (the gateway passes the client's Idempotency-Key) a resend answers with the same booking.
+    CancelBooking answers "already CANCELLED" the second time.
     """
 
     def CreateBooking(self, request, context):
@@ -171,9 +173,10 @@ class BookingService:
     and changeable only by its owner or an admin.
 
     idempotency_level marks the calls a client may resend after a lost reply (svckit.grpc_client
-    retries only those on UNAVAILABLE). CreateBooking is not one: the server picks the booking id,
-    so a resend would be a second attempt competing for its own seats (clients make it safe with
-    the gateway's Idempotency-Key); CancelBooking answers "already CANCELLED" the second time.
+    retries only those on UNAVAILABLE). CreateBooking is not one: without a request_key the server
+    picks a new booking id, so a resend would be a second attempt competing for its own seats; with
+    one (the gateway passes the client's Idempotency-Key) a resend answers with the same booking.
+    CancelBooking answers "already CANCELLED" the second time.
     """
 
     @staticmethod
