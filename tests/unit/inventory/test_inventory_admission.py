@@ -1,6 +1,8 @@
 """Seats of a show behind a waiting room: holding (chosen or best seats) and reserving ask the
 admission gate first (before any row is locked), releasing does not, and the gate remembers only
-what may be remembered — "no waiting room" and "admitted", never a refusal."""
+what may be remembered — "no waiting room" and "admitted", never a refusal. Whether a show is
+guarded is its inventory row's answer: an unguarded show never asks the gate, so it does not
+notice the waiting room's outage, while a guarded one fails closed."""
 
 from __future__ import annotations
 
