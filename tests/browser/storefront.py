@@ -35,9 +35,11 @@ def new_show(
     rows: int = 4,
     seats_per_row: int = 8,
     title: str | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     """A bookable show on a screen of its own (rows cycle REGULAR, PREMIUM, VIP; seat 5 of each
-    row is an aisle gap), created as an operator would."""
+    row is an aisle gap), created as an operator would; ``extra`` adds to the request (an
+    ``onSaleAt`` and a ``waitingRoom``)."""
     tag = uuid.uuid4().hex[:6]
     movie = created(
         client.post(
@@ -81,6 +83,7 @@ def new_show(
                 "startTime": start.isoformat().replace("+00:00", "Z"),
                 "currency": "INR",
                 "prices": [{"tier": tier, "amount": amount} for tier, amount in PRICES.items()],
+                **extra,
             },
             headers=ADMIN,
         )

@@ -67,3 +67,35 @@ export async function api(path, { method = "GET", body, idempotent = false } = {
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
+
+// A server-sent event stream that needs the bearer token (EventSource cannot send one): read
+// with fetch, calling onEvent(type, data) for each event; resolves when the server ends it.
+export async function follow(path, onEvent, signal) {
+  const headers = { Accept: "text/event-stream" };
+  const bearer = await token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  const response = await fetch(API + path, { headers, signal });
+  if (!response.ok || !response.body) {
+    const text = await response.text().catch(() => "");
+    throw new ApiError(response.status, text ? JSON.parse(text) : null);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let type = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) type = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).trimStart());
+      }
+      if (data.length) onEvent(type, JSON.parse(data.join("\n")));
+    }
+  }
+}

@@ -1,7 +1,7 @@
 // The storefront's pages, routed by the URL's hash: #/ (what's on), #/show/<id>, #/booking/<id>,
 // #/bookings, #/sign-in, #/check-in. Each page renders into <main> and may return a cleanup
 // function (timers, polls) run when the person leaves it.
-import { api, ApiError, currentUser, loadSession, signIn, signOut } from "./api.js";
+import { api, ApiError, currentUser, follow, loadSession, signIn, signOut } from "./api.js";
 import { clock, countdown, day, dayKey, esc, money, tierName, when } from "./format.js";
 import { SeatMap, seatLabel, STATUS_TEXT } from "./seatmap.js";
 
@@ -147,22 +147,207 @@ async function whatsOn(params, view) {
   };
 }
 
-// ---------------------------------------------------------------- show: the seat map
-async function showPage(showId, params, view) {
+// ---------------------------------------------------------------- show: waiting room, seat map
+const HOLD_CAP = 10; // the most seats one hold may take (the API's MAX_SEATS_PER_REQUEST)
+
+const mapPathOf = (showId) => {
   const me = user();
-  const mapPath = () => `/seats/shows/${showId}${me ? `?userId=${me.userId}` : ""}`;
+  return `/seats/shows/${showId}${me ? `?userId=${me.userId}` : ""}`;
+};
+
+function showFacts(show) {
+  return `<dl class="facts"><dt>Theatre</dt><dd>${esc(show.theatreName)}, ${esc(show.city)}</dd>
+      <dt>Screen</dt><dd>${esc(show.screenName)}</dd><dt>Starts</dt><dd>${esc(when(show.startTime))}</dd></dl>`;
+}
+
+// The queue view again (a hold was refused for want of an admission pass, or the pass ran out).
+function toQueue(showId) {
+  const target = `#/show/${showId}?queue=1`;
+  if (location.hash === target) route();
+  else location.hash = target;
+}
+
+async function queuePlace(showId) {
+  try {
+    return await api(`/shows/${showId}/queue`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null; // not in the queue (yet)
+    throw e;
+  }
+}
+
+async function showPage(showId, params, view) {
   // The seat map (the big one) is asked for at once, beside the show; the layout needs the show.
-  const seatMap = api(mapPath());
+  const seatMap = api(mapPathOf(showId));
   seatMap.catch(() => null);
   const show = await api(`/shows/${showId}`);
+  if (!show.waitingRoom) return seatPage(show, seatMap, view, null);
+  const place = user() ? await queuePlace(showId) : null;
+  if (place && place.admitted) return seatPage(show, seatMap, view, place);
+  let inner = null;
+  const leave = waitingRoomPage(show, place, view, params.has("queue"), (admitted) => {
+    view.painted = false; // the seats are a new page: focus goes to its heading
+    seatPage(show, api(mapPathOf(showId)), view, admitted).then((done) => {
+      if (view.stale) {
+        if (done) done();
+      } else inner = done;
+    }, (e) => {
+      if (e !== STALE && !view.stale) page(view, "Problem", `<h1>Sorry, that did not work</h1><p class="notice error">${esc(errorText(e))}</p>`);
+    });
+  });
+  return () => {
+    leave();
+    if (inner) inner();
+  };
+}
+
+const waitText = (seconds) => {
+  if (seconds < 60) return "less than a minute";
+  const minutes = Math.round(seconds / 60);
+  return `about ${minutes} minute${minutes > 1 ? "s" : ""}`;
+};
+
+// A guarded show: join its queue, follow your place (the status stream; polling when it is not
+// open) and move on to the seats by yourself once admitted.
+function waitingRoomPage(show, initial, view, refused, onAdmitted) {
+  let place = initial;
+  let error = "";
+  let busy = false;
+  let finished = false;
+  let controller = null;
+  let poll = null;
+  const onSale = Date.parse(show.onSaleAt);
+  const room = show.waitingRoom;
+  const beforeSale = () => Date.now() < onSale;
+  page(view, show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>${showFacts(show)}
+    <section class="panel queue" aria-labelledby="queue-h"><h2 id="queue-h">Waiting room</h2>
+      <p id="on-sale"></p>
+      <p>People are let in a few at a time, in queue order (${esc(room.admitPerMinute)} a minute). Whoever joins
+        before the on-sale gets a place drawn by lot, so there is no need to rush; whoever joins later queues at the back.</p>
+      ${refused ? `<p class="notice" role="alert">Holding seats for this show needs a turn from its waiting room first.</p>` : ""}
+      <div id="queue-body"></div></section>`);
+  const body = document.getElementById("queue-body");
+  const onSaleEl = document.getElementById("on-sale");
+
+  function drawOnSale() {
+    onSaleEl.innerHTML = beforeSale()
+      ? `Seats go on sale at <strong>${esc(when(show.onSaleAt))}</strong>, in <span class="count">${countdown(onSale - Date.now())}</span>.`
+      : `Seats are on sale since ${esc(when(show.onSaleAt))}.`;
+  }
+
+  function draw() {
+    if (view.stale || finished) return;
+    const errorHtml = error ? `<p class="notice error" role="alert">${esc(error)}</p>` : "";
+    if (!user()) {
+      body.innerHTML = `<p><a class="button" href="#/sign-in?next=${encodeURIComponent(`#/show/${show.id}`)}">Sign in to join the queue</a></p>`;
+    } else if (!place || place.state === "PASS_EXPIRED") {
+      const again = place && place.state === "PASS_EXPIRED";
+      body.innerHTML = `${again ? `<p class="notice">Your turn ran out${place.passExpiresAt ? ` at ${esc(clock(place.passExpiresAt))}` : ""}. Join again to queue at the back.</p>` : ""}${errorHtml}
+        <div class="actions"><button type="button" id="join" ${busy ? "disabled" : ""}>${again ? "Join the queue again" : "Join the queue"}</button></div>`;
+      document.getElementById("join").onclick = join;
+    } else {
+      const lottery = place.inLottery && beforeSale();
+      body.innerHTML = `<div class="place" id="place" tabindex="-1">
+          <p class="position">You are number <strong>${esc(place.position)}</strong> in the queue</p>
+          <dl class="facts"><dt>People ahead of you</dt><dd>${esc(place.peopleAhead)}</dd>
+            <dt>Estimated wait</dt><dd>${esc(waitText(place.estimatedWaitSeconds))}</dd></dl>
+          ${lottery ? `<p class="hint">You joined before the on-sale: places are drawn by lot at ${esc(clock(show.onSaleAt))}, so yours may change until then.</p>` : ""}
+          <p class="hint">Keep this page open: it moves on to the seats by itself when it is your turn.</p></div>${errorHtml}`;
+    }
+  }
+
+  function update(fresh) {
+    if (finished) return;
+    place = fresh;
+    if (place.admitted) {
+      stop(true);
+      announce("It is your turn: pick your seats.");
+      onAdmitted(place);
+      return;
+    }
+    if (place.state === "PASS_EXPIRED") stop();
+    draw();
+  }
+
+  async function check() {
+    try {
+      update(await api(`/shows/${show.id}/queue`));
+    } catch {
+      /* try again on the next tick */
+    }
+  }
+
+  async function listen() {
+    controller = new AbortController();
+    const signal = controller.signal;
+    try {
+      await follow(`/shows/${show.id}/queue/events`, (type, data) => type === "status" && update(data), signal);
+    } catch {
+      if (signal.aborted) return;
+    }
+    if (!finished && !poll) poll = setInterval(check, POLL_MS); // the stream is gone: poll
+  }
+
+  function stop(admitted = false) {
+    finished = admitted; // a pass that ran out stays on this page, to join again
+    if (controller) controller.abort();
+    clearInterval(poll);
+    poll = null;
+  }
+
+  async function join() {
+    busy = true;
+    draw();
+    try {
+      const joined = await api(`/shows/${show.id}/queue`, { method: "POST" });
+      error = "";
+      busy = false;
+      announce(joined.admitted ? "You are in." : `You joined the queue: you are number ${joined.position}.`);
+      update(joined);
+      if (!finished) {
+        const el = document.getElementById("place");
+        if (el) el.focus();
+        listen();
+      }
+    } catch (e) {
+      busy = false;
+      error = errorText(e);
+      draw();
+    }
+  }
+
+  drawOnSale();
+  draw();
+  if (place && place.state === "WAITING") listen();
+  const timer = setInterval(() => {
+    if (!view.stale && !finished) drawOnSale();
+  }, 1000);
+  return () => {
+    finished = true;
+    if (controller) controller.abort();
+    clearInterval(poll);
+    clearInterval(timer);
+  };
+}
+
+async function seatPage(show, seatMap, view, pass) {
+  const showId = show.id;
+  const mapPath = () => mapPathOf(showId);
   const [layout, initial] = await Promise.all([api(`/seats/screens/${show.screenId}`), seatMap]);
   const currency = initial.currency;
   const prices = show.prices.map((p) => `<li><span class="swatch tier-${p.tier.toLowerCase()}" aria-hidden="true"></span>${esc(tierName(p.tier))} <strong>${esc(money(p.amount, show.currency))}</strong></li>`).join("");
-  page(view, show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>
-    <dl class="facts"><dt>Theatre</dt><dd>${esc(show.theatreName)}, ${esc(show.city)}</dd>
-      <dt>Screen</dt><dd>${esc(show.screenName)}</dd><dt>Starts</dt><dd>${esc(when(show.startTime))}</dd></dl>
+  const passEnds = pass && pass.passExpiresAt ? Date.parse(pass.passExpiresAt) : null;
+  const counts = Array.from({ length: HOLD_CAP }, (_, i) => `<option value="${i + 1}"${i === 1 ? " selected" : ""}>${i + 1}</option>`).join("");
+  const tiers = show.prices.map((p) => `<option value="${esc(p.tier)}">${esc(tierName(p.tier))} (${esc(money(p.amount, show.currency))})</option>`).join("");
+  page(view, show.movieTitle, `<h1>${esc(show.movieTitle)}</h1>${showFacts(show)}
+    ${passEnds ? `<p class="notice ok" id="pass">It is your turn: you can hold and book seats until <strong>${esc(clock(pass.passExpiresAt))}</strong> (<span id="pass-left">${countdown(passEnds - Date.now())}</span> left).</p>` : ""}
     <h2>Prices</h2><ul class="legend prices">${prices}</ul>
     <h2 id="seats-h">Pick your seats</h2>
+    <form class="best" id="best" novalidate><fieldset><legend>Or let us choose the best seats together</legend>
+      <div class="field"><label for="best-count">Seats</label><select id="best-count">${counts}</select></div>
+      <div class="field"><label for="best-tier">Tier</label><select id="best-tier"><option value="">Any tier</option>${tiers}</select></div>
+      <button type="submit" id="best-go">Hold the best seats</button>
+      <p class="hint">Side by side in one row, in the best free rows, as near the middle as they can be.</p></fieldset></form>
     <ul class="legend statuses" aria-label="Seat statuses">
       <li><span class="key s-available" aria-hidden="true">7</span>Available</li>
       <li><span class="key s-selected" aria-hidden="true">✓</span>Selected or held by you</li>
@@ -177,6 +362,7 @@ async function showPage(showId, params, view) {
   let holdExpires = null; // ms
   let held = new Set();
   let message = "";
+  let info = ""; // what the last best-seats hold gave
   let busy = false;
   const summary = document.getElementById("summary");
   const map = new SeatMap(document.getElementById("map"), layout, initial, {
@@ -189,6 +375,7 @@ async function showPage(showId, params, view) {
       else picked.add(id);
       map.setPicked(id, picked.has(id));
       message = "";
+      info = "";
       announce(seatLabel(seat, picked.has(id) ? "selected" : seat.status === "held_by_me" ? "not selected" : seat.status, currency));
       draw();
     },
@@ -237,7 +424,7 @@ async function showPage(showId, params, view) {
       actions = `<button type="button" class="secondary" id="release">Release seats</button>`;
     }
     summary.innerHTML = `<p>${list.length ? `<strong>${list.length} seat${list.length > 1 ? "s" : ""}:</strong> ${esc(list.map(seatName).join(", "))} · ${esc(money(total(list), currency))}` : "No seats picked yet."}</p>
-      ${message ? `<p class="notice" role="alert">${esc(message)}</p>` : ""}<div class="actions">${actions}</div>`;
+      ${info ? `<p class="notice" role="status">${esc(info)}</p>` : ""}${message ? `<p class="notice" role="alert">${esc(message)}</p>` : ""}<div class="actions">${actions}</div>`;
     const on = (id, fn) => {
       const el = document.getElementById(id);
       if (el) el.onclick = fn;
@@ -260,6 +447,7 @@ async function showPage(showId, params, view) {
       message = "";
       announce(`Held ${held.size} seats for ${countdown(holdExpires - Date.now())} minutes.`);
     } catch (e) {
+      if (needsTurn(e)) return;
       message = e instanceof ApiError && e.status === 409
         ? `Someone else just took one of those seats: ${e.message}. Pick another.`
         : errorText(e);
@@ -276,6 +464,7 @@ async function showPage(showId, params, view) {
     held = new Set();
     picked.clear();
     holdExpires = null;
+    info = "";
     message = "Your seats are released.";
     draw();
   }
@@ -287,11 +476,81 @@ async function showPage(showId, params, view) {
       const booking = await api("/bookings", { method: "POST", idempotent: true, body: { showId, showSeatIds: [...held] } });
       location.hash = `#/booking/${booking.id}`;
     } catch (e) {
+      if (needsTurn(e)) return;
       busy = false;
       message = errorText(e);
       draw();
     }
   }
+
+  // 403 ADMISSION_REQUIRED: the show's waiting room has not given this person a turn (or it ran out).
+  function needsTurn(e) {
+    if (!(e instanceof ApiError && e.code === "ADMISSION_REQUIRED")) return false;
+    toQueue(showId);
+    return true;
+  }
+
+  const seatNames = (seats) => {
+    const rows = new Map();
+    for (const s of seats) rows.set(s.row, [...(rows.get(s.row) || []), s.number]);
+    return [...rows].map(([row, numbers]) => numbers.length > 1
+      ? `row ${row}, seats ${Math.min(...numbers)} to ${Math.max(...numbers)}`
+      : `row ${row}, seat ${numbers[0]}`).join("; ");
+  };
+
+  async function holdBest(event) {
+    event.preventDefault();
+    const count = Number(document.getElementById("best-count").value);
+    const tier = document.getElementById("best-tier").value;
+    if (!user()) {
+      message = "Sign in to hold seats.";
+      return draw();
+    }
+    busy = true;
+    document.getElementById("best-go").disabled = true;
+    draw();
+    try {
+      const body = { showId, count };
+      if (tier) body.tier = tier;
+      const reply = await api("/bookings/hold-best", { method: "POST", body });
+      const expires = reply.holds.map((h) => Date.parse(h.expiresAt)).filter(Boolean);
+      holdExpires = expires.length ? Math.min(...expires) : Date.now() + reply.expiresIn * 1000;
+      const ids = new Set(reply.seats.map((s) => s.id));
+      for (const id of held) if (!ids.has(id)) map.setStatus(id, "available"); // the new hold replaces them
+      for (const id of picked) map.setPicked(id, false);
+      picked.clear();
+      held = ids;
+      for (const id of held) {
+        picked.add(id);
+        map.setStatus(id, "held_by_me", new Date(holdExpires).toISOString());
+        map.setPicked(id, true);
+      }
+      const first = map.buttons.get(reply.seats[0].id);
+      if (first) first.scrollIntoView({ block: "center", inline: "center" });
+      const where = seatNames(reply.seats);
+      const alone = reply.strandedSeats.join(", ");
+      const lone = reply.strandedSeats.length > 1 ? `seats ${alone}` : `seat ${alone}`;
+      info = reply.strandsSeats
+        ? `Held the best ${count === 1 ? "seat" : `${count} seats together`}: ${where}. They leave ${lone} on its own: no block that leaves no single seat was free.`
+        : `Held the best ${count === 1 ? "seat" : `${count} seats together`}: ${where}. No seat is left on its own beside them.`;
+      message = "";
+      announce(info);
+    } catch (e) {
+      if (needsTurn(e)) return;
+      info = "";
+      if (e instanceof ApiError && e.code === "NO_ADJACENT_SEATS") {
+        message = `There are no ${count} seats side by side left${tier ? ` in ${tierName(tier)}` : ""}. Ask for fewer${tier ? ", another tier" : ""}, or pick seats on the map yourself.`;
+      } else {
+        message = errorText(e);
+      }
+      announce(message);
+    }
+    busy = false;
+    const go = document.getElementById("best-go");
+    if (go) go.disabled = false;
+    draw();
+  }
+  document.getElementById("best").onsubmit = holdBest;
 
   async function refresh() {
     let fresh;
@@ -315,6 +574,11 @@ async function showPage(showId, params, view) {
   }
 
   function tick() {
+    if (passEnds) {
+      const el = document.getElementById("pass-left");
+      if (passEnds <= Date.now()) return toQueue(showId); // the turn ran out: back to the queue
+      if (el) el.textContent = countdown(passEnds - Date.now());
+    }
     if (!holdExpires) return;
     const left = holdExpires - Date.now();
     const el = document.getElementById("hold-left");
