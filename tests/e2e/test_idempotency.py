@@ -72,6 +72,35 @@ async def test_a_retried_booking_gets_the_first_answer_and_books_once(
     assert_error(stranger, 409, "SEATS_UNAVAILABLE")
 
 
+async def test_a_booking_run_again_under_its_key_answers_with_the_booking_it_made(
+    api: httpx.AsyncClient, system: System
+) -> None:
+    """As after a gateway worker killed once booking answered but before the answer was kept
+    under the key: the key's lease runs out, the retry runs CreateBooking again, and booking
+    (given the key) answers with the booking it made instead of refusing the seats."""
+    show = await new_show(api, rows=1, seats_per_row=4)
+    seats = await seat_ids(api, show["id"])
+    user, key = new_user(), str(uuid.uuid4())
+    request = {"showId": show["id"], "showSeatIds": seats[:2], "idempotencyKey": key}
+    first = await api.post(f"{API}/bookings", json=request, headers=auth(user))
+    booking = created(first)
+
+    forgotten = await query(
+        system.database_url,
+        "DELETE FROM gateway.idempotency_keys WHERE key = %s RETURNING key",
+        key,
+    )
+    assert forgotten == [(key,)]
+    again = await api.post(f"{API}/bookings", json=request, headers=_keyed(user, key))
+
+    assert again.status_code == 201 and REPLAYED not in again.headers
+    assert again.json() == booking
+    rows = await query(
+        system.database_url, "SELECT id::text FROM booking.bookings WHERE user_id = %s", user
+    )
+    assert rows == [(booking["id"],)]
+
+
 async def test_retried_payment_and_refund_calls_get_the_first_answer(
     api: httpx.AsyncClient,
 ) -> None:

@@ -37,11 +37,14 @@ class FakeNewBookings:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def add(self, booking: Booking) -> None:
+    async def add(self, booking: Booking) -> bool:
         if self._store.fail_next_commit is not None:
             failure, self._store.fail_next_commit = self._store.fail_next_commit, None
             raise failure
+        if booking.id in self._store.bookings:
+            return False
         self._store.bookings[booking.id] = copy.deepcopy(booking)
+        return True
 
 
 class FakeRepository:

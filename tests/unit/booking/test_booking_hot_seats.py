@@ -191,3 +191,44 @@ async def test_memory_is_bounded() -> None:
     with pytest.raises(SeatsTaken):
         async with hot.attempt(SHOW, ["s4"]):
             pass
+
+
+async def test_seats_booked_for_a_booking_never_refuse_that_booking_again() -> None:
+    """A resend whose booking id derives from its request key goes on to inventory, which
+    answers that the reservation is made already."""
+    hot = HotSeats(ttl_seconds=2.0, clock=FakeClock())
+    async with hot.attempt(SHOW, ["s1", "s2"], "booking-1") as attempt:
+        attempt.reserved({"s1": "A1", "s2": "A2"})
+    async with hot.attempt(SHOW, ["s2", "s1"], "booking-1") as again:
+        again.reserved({"s1": "A1", "s2": "A2"})
+    with pytest.raises(SeatsTaken):
+        async with hot.attempt(SHOW, ["s1"], "booking-2"):
+            pytest.fail("another booking is refused the seats")
+    with pytest.raises(SeatsTaken):
+        async with hot.attempt(SHOW, ["s1"]):
+            pytest.fail("an attempt without a booking id is refused the seats")
+
+
+async def test_a_resend_waiting_on_its_own_first_attempt_is_not_refused() -> None:
+    hot = HotSeats(ttl_seconds=2.0, clock=FakeClock())
+    reserving = asyncio.Event()
+    go = asyncio.Event()
+
+    async def first() -> None:
+        async with hot.attempt(SHOW, ["s1"], "booking-1") as attempt:
+            reserving.set()
+            await go.wait()
+            attempt.reserved({"s1": "A1"})
+
+    leader = asyncio.create_task(first())
+    await reserving.wait()
+
+    async def resend() -> str:
+        async with hot.attempt(SHOW, ["s1"], "booking-1"):
+            return "went on to inventory"
+
+    waiter = asyncio.create_task(resend())
+    await asyncio.sleep(0)
+    go.set()
+    await leader
+    assert await waiter == "went on to inventory"

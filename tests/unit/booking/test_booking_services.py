@@ -11,6 +11,7 @@ import pytest
 from booking.domain import commands, events
 from booking.domain.errors import (
     BookingNotFound,
+    Conflict,
     DependencyTimeout,
     DependencyUnavailable,
     InvalidRequest,
@@ -22,8 +23,10 @@ from booking.domain.errors import (
     ShowNotFound,
     WrongBookingState,
 )
+from booking.domain.model import Booking
 from booking.domain.values import BookingStatus, Requester
-from booking.service_layer.services import BookingPolicy, Bookings, ReleaseRetry
+from booking.service_layer import services
+from booking.service_layer.services import BookingPolicy, Bookings, ReleaseRetry, keyed_booking_id
 from booking.service_layer.show_cache import CachedCatalog
 from svckit.clock import FakeClock
 from tests.support.wait import eventually
@@ -245,3 +248,81 @@ async def test_cancel_twice_says_the_booking_is_already_cancelled(world: World) 
     with pytest.raises(WrongBookingState, match="already CANCELLED"):
         await world.bookings.cancel(commands.CancelBooking(booking_id), Requester(USER))
     assert len(world.store.outbox) == 1
+
+
+# A request key (the client's Idempotency-Key) ---------------------------------------------------
+async def keyed(world: World, seat_ids: list[str], key: str = "key-1") -> Booking:
+    return await world.bookings.create(
+        commands.CreateBooking(USER, SHOW, seat_ids, key), Requester(USER)
+    )
+
+
+async def test_a_resend_with_the_key_answers_with_the_stored_booking(world: World) -> None:
+    seats = [str(uuid.uuid4()), str(uuid.uuid4())]
+    first = await keyed(world, seats)
+    again = await keyed(world, list(reversed(seats)))
+    assert again == first
+    assert list(world.store.bookings) == [first.id]
+    assert world.inventory.released == []
+    assert world.inventory.reserved == {first.id: list(reversed(seats))}
+
+
+async def test_the_booking_id_derives_from_the_request_and_its_key(world: World) -> None:
+    seats = [str(uuid.uuid4())]
+    first = await keyed(world, seats, "key-1")
+    other_key = await keyed(world, [str(uuid.uuid4())], "key-1")
+    assert other_key.id != first.id
+    assert first.id == keyed_booking_id(
+        caller_id=USER, user_id=USER, show_id=SHOW, seat_ids=seats, request_key="key-1"
+    )
+    assert uuid.UUID(first.id).version == 5
+
+
+async def test_a_resend_after_the_store_failed_stores_the_booking(world: World) -> None:
+    seats = [str(uuid.uuid4())]
+    world.store.fail_next_commit = ConnectionError("database went away")
+    with pytest.raises(ConnectionError):
+        await keyed(world, seats)
+    booking = await keyed(world, seats)
+    assert list(world.store.bookings) == [booking.id]
+    assert world.inventory.reserved == {booking.id: seats}
+
+
+async def test_a_resend_of_a_booking_no_longer_holding_its_seats_releases_them_again(
+    world: World,
+) -> None:
+    seats = [str(uuid.uuid4())]
+    first = await keyed(world, seats)
+    await world.bookings.cancel(commands.CancelBooking(first.id), Requester(USER))
+    again = await keyed(world, seats)
+    assert again.id == first.id
+    assert again.status is BookingStatus.CANCELLED
+    assert world.inventory.released == [first.id]
+
+
+async def test_a_resend_refused_its_seats_answers_with_the_booking_it_stored(
+    world: World,
+) -> None:
+    seats = [str(uuid.uuid4())]
+    first = await keyed(world, seats)
+    await world.bookings.cancel(commands.CancelBooking(first.id), Requester(USER))
+    world.inventory.fail_with = SeatsTaken("seat A1 is already booked", reason="SEATS_UNAVAILABLE")
+    again = await keyed(world, seats)
+    assert (again.id, again.status) == (first.id, BookingStatus.CANCELLED)
+
+
+async def test_a_booking_id_stored_for_other_seats_is_refused_as_a_conflict(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forced = str(uuid.uuid4())
+    monkeypatch.setattr(services, "keyed_booking_id", lambda **_: forced)
+    await keyed(world, [str(uuid.uuid4())])
+    with pytest.raises(Conflict) as refused:
+        await keyed(world, [str(uuid.uuid4())])
+    assert refused.value.reason == "REQUEST_KEY_REUSED"
+    assert list(world.store.bookings) == [forced]
+
+
+async def test_a_request_key_longer_than_the_gateway_allows_is_invalid(world: World) -> None:
+    with pytest.raises(InvalidRequest, match="request_key"):
+        await keyed(world, [str(uuid.uuid4())], "k" * 256)

@@ -104,6 +104,10 @@ async def create_booking(
         user_id=user_id,
         show_id=str(body.show_id),
         seat_ids=[str(seat) for seat in body.show_seat_ids],
+        # Booking derives the booking id from the key: a CreateBooking run again under it (the
+        # gateway died before it kept the answer, or booking died before storing) answers with
+        # the same booking instead of competing for its own seats.
+        request_key=key or "",
     )
 
     async def create() -> Response:

@@ -12,6 +12,8 @@ class CreateBooking:
     user_id: str
     show_id: str
     seat_ids: list[str]
+    # The client's Idempotency-Key ("" for none): a resend with it answers with the same booking.
+    request_key: str = ""
 
 
 @dataclass(frozen=True)

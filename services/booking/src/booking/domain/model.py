@@ -69,7 +69,9 @@ class Booking:
             show=show,
             status=BookingStatus.PENDING,
             total=total,
-            seats=list(seats),
+            # In the order the store reads them back: a resend answered with the stored booking
+            # lists its seats as the first answer did.
+            seats=sorted(seats, key=lambda seat: (seat.row_label, seat.number)),
             expires_at=now + expires_in,
             created_at=now,
             updated_at=now,

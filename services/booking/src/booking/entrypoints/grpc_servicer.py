@@ -28,7 +28,9 @@ class BookingServicer(booking_pb2_grpc.BookingServiceServicer):
     async def CreateBooking(
         self, request: booking_pb2.CreateBookingRequest, context: Any
     ) -> booking_pb2.Booking:
-        cmd = commands.CreateBooking(request.user_id, request.show_id, list(request.seat_ids))
+        cmd = commands.CreateBooking(
+            request.user_id, request.show_id, list(request.seat_ids), request.request_key
+        )
         return booking_to_proto(await self._bookings.create(cmd, requester(context)))
 
     async def GetBooking(

@@ -11,6 +11,10 @@ inventory only to be refused. This process therefore keeps two things per seat:
   If it succeeds, the seat is booked and the waiter is refused; if it fails, the waiter goes on
   to inventory as usual (a seat held by someone may be held by the waiter).
 
+A seat is remembered with the booking it is booked for, when this process reserved it: an
+attempt for that same booking (a resend of a request whose booking id derives from its key) is
+never refused by it, and goes on to inventory, which treats the reservation as done already.
+
 Only "booked" is ever remembered, never "held" (a hold belongs to a user, and the refused
 request does not say whose), and only briefly. Every booking this process gives back (a failed
 store, a cancellation, an expiry, a refund) is forgotten as it is saved; forgetting early is
@@ -50,15 +54,16 @@ _HOLDING = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 class Attempt:
     """One reservation attempt that leads the seats it claimed; tell it the outcome."""
 
-    def __init__(self, hot: HotSeats, show_id: str, led: list[SeatKey]) -> None:
+    def __init__(self, hot: HotSeats, show_id: str, led: list[SeatKey], booking_id: str) -> None:
         self._hot = hot
         self._show_id = show_id
         self._led = led
+        self._booking_id = booking_id
         self._booked = False
 
     def reserved(self, labels: Mapping[str, str]) -> None:
         """The seats (id → label, e.g. ``A5``) are now reserved for this attempt's booking."""
-        self._hot.remember(self._show_id, labels)
+        self._hot.remember(self._show_id, labels, booking_id=self._booking_id)
         self._booked = True
 
 
@@ -73,25 +78,29 @@ class HotSeats:
         self._ttl = ttl_seconds
         self._clock = clock
         self._max = max_remembered
-        self._booked: dict[SeatKey, tuple[float, str]] = {}  # → (known until, label)
+        # → (known until, label, the booking it is booked for or "" when another's)
+        self._booked: dict[SeatKey, tuple[float, str, str]] = {}
         self._in_flight: dict[SeatKey, asyncio.Future[bool]] = {}
 
     @asynccontextmanager
-    async def attempt(self, show_id: str, seat_ids: Sequence[str]) -> AsyncIterator[Attempt]:
-        """Raises ``SeatsTaken`` when a seat is known booked, or becomes booked by the attempt
-        in flight this one waited for; otherwise yields, leading the seats nobody else leads."""
-        self._refuse_known(show_id, seat_ids)
+    async def attempt(
+        self, show_id: str, seat_ids: Sequence[str], booking_id: str = ""
+    ) -> AsyncIterator[Attempt]:
+        """Raises ``SeatsTaken`` when a seat is known booked (for a booking other than
+        ``booking_id``), or becomes booked so by the attempt in flight this one waited for;
+        otherwise yields, leading the seats nobody else leads."""
+        self._refuse_known(show_id, seat_ids, booking_id)
         ahead = [waiter for seat in seat_ids if (waiter := self._in_flight.get((show_id, seat)))]
         if ahead:
             # asyncio.wait never cancels what it waits for: a waiter that gives up leaves the
             # leader alone.
             await asyncio.wait(ahead)
-            self._refuse_known(show_id, seat_ids)
+            self._refuse_known(show_id, seat_ids, booking_id)
         led = [(show_id, seat) for seat in seat_ids if (show_id, seat) not in self._in_flight]
         loop = asyncio.get_running_loop()
         for key in led:
             self._in_flight[key] = loop.create_future()
-        attempt = Attempt(self, show_id, led)
+        attempt = Attempt(self, show_id, led, booking_id)
         try:
             yield attempt
         except SeatsTaken as refused:
@@ -107,11 +116,11 @@ class HotSeats:
             if waiter is not None and not waiter.done():
                 waiter.set_result(attempt._booked)
 
-    def remember(self, show_id: str, labels: Mapping[str, str]) -> None:
+    def remember(self, show_id: str, labels: Mapping[str, str], *, booking_id: str = "") -> None:
         until = self._clock() + self._ttl
         for seat_id, label in labels.items():
             self._booked.pop((show_id, seat_id), None)  # re-insert: oldest first stays true
-            self._booked[(show_id, seat_id)] = (until, label)
+            self._booked[(show_id, seat_id)] = (until, label, booking_id)
         while len(self._booked) > self._max:
             del self._booked[next(iter(self._booked))]
 
@@ -136,17 +145,19 @@ class HotSeats:
         if ids and len(labels) == len(ids):
             self.remember(show_id, dict(zip(ids, labels, strict=True)))
 
-    def _refuse_known(self, show_id: str, seat_ids: Sequence[str]) -> None:
+    def _refuse_known(self, show_id: str, seat_ids: Sequence[str], booking_id: str) -> None:
         now = self._clock()
         booked: list[tuple[str, str]] = []
         for seat_id in seat_ids:
             entry = self._booked.get((show_id, seat_id))
             if entry is None:
                 continue
-            until, label = entry
+            until, label, booked_for = entry
             if until <= now:
                 del self._booked[(show_id, seat_id)]
                 continue
+            if booking_id and booked_for == booking_id:
+                continue  # this very booking's seats: its resend must reach inventory
             booked.append((seat_id, label))
         if booked:
             raise seats_booked(booked)

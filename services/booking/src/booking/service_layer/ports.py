@@ -63,9 +63,10 @@ class InventoryClient(Protocol):
 
 
 class NewBookings(Protocol):
-    async def add(self, booking: Booking) -> None:
+    async def add(self, booking: Booking) -> bool:
         """Stores a just-opened booking (row, seat lines, first history entry) atomically, on
-        its own: a new booking publishes no event, so it needs no unit of work."""
+        its own: a new booking publishes no event, so it needs no unit of work. False, storing
+        nothing, when a booking with its id is stored already."""
         ...
 
 
