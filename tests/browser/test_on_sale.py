@@ -164,3 +164,53 @@ def test_a_waiting_room_lets_the_person_in_and_then_they_hold_a_seat(
         user_id_for(name),
     ) == [(True,)]
     assert not page.errors  # type: ignore[attr-defined]
+
+
+def test_a_hold_refused_for_want_of_a_turn_goes_back_to_the_queue(
+    system: System, client: httpx.Client, context: BrowserContext
+) -> None:
+    """A page that believes it was let in (its first status read says ADMITTED, as a pass that
+    ran out meanwhile would) is refused the hold by inventory, 403 ADMISSION_REQUIRED, and the
+    person lands on the queue."""
+    name = unique_name("ash")
+    page = _page(context)
+    sign_in(page, system.base_url, name)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    show = new_show(
+        client,
+        onSaleAt=later.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        waitingRoom={"admitPerMinute": 60, "maxActive": 10},
+    )
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    believed = {
+        "showId": show["id"],
+        "userId": user_id_for(name),
+        "state": "ADMITTED",
+        "admitted": True,
+        "position": 0,
+        "peopleAhead": 0,
+        "estimatedWaitSeconds": 0,
+        "joinedAt": now,
+        "onSaleAt": now,
+        "inLottery": False,
+        "admittedAt": now,
+        "passExpiresAt": later.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    page.route(
+        f"**/api/v1/shows/{show['id']}/queue",
+        lambda route: route.fulfill(json=believed),
+        times=1,
+    )
+    page.goto(f"{system.base_url}/#/show/{show['id']}")
+    page.get_by_role("button", name=re.compile(r"^Row A, seat 2, .*available$")).click()
+    page.get_by_role("button", name="Hold 1 seat").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Holding seats for this show needs a turn from its waiting room first."
+    )
+    expect(page.get_by_role("button", name="Join the queue")).to_be_visible()
+    assert query(
+        system.database_url,
+        "SELECT count(*) FROM inventory.show_seats WHERE show_id = %s AND status <> 'AVAILABLE'",
+        show["id"],
+    ) == [(0,)]
+    assert not page.errors  # type: ignore[attr-defined]
