@@ -173,14 +173,14 @@ def test_a_hold_refused_for_want_of_a_turn_goes_back_to_the_queue(
     ran out meanwhile would) is refused the hold by inventory, 403 ADMISSION_REQUIRED, and the
     person lands on the queue."""
     name = unique_name("ash")
-    page = _page(context)
-    sign_in(page, system.base_url, name)
     later = datetime.now(UTC) + timedelta(hours=1)
     show = new_show(
         client,
         onSaleAt=later.isoformat(timespec="seconds").replace("+00:00", "Z"),
         waitingRoom={"admitPerMinute": 60, "maxActive": 10},
     )
+    page = _page(context)
+    sign_in(page, system.base_url, name)
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     believed = {
         "showId": show["id"],
@@ -201,7 +201,12 @@ def test_a_hold_refused_for_want_of_a_turn_goes_back_to_the_queue(
         lambda route: route.fulfill(json=believed),
         times=1,
     )
-    page.goto(f"{system.base_url}/#/show/{show['id']}")
+    # What's on marks the showtime as behind a waiting room.
+    page.get_by_role("link", name="What's on", exact=True).click()
+    page.get_by_label("Theatre").select_option(label=f"{show['theatreName']}, Pune")
+    showtime = page.get_by_role("link", name=re.compile(f"^{show['movieTitle']}, "))
+    expect(showtime).to_contain_text("Waiting room")
+    showtime.click()
     page.get_by_role("button", name=re.compile(r"^Row A, seat 2, .*available$")).click()
     page.get_by_role("button", name="Hold 1 seat").click()
     expect(page.get_by_role("alert")).to_have_text(

@@ -133,7 +133,7 @@ async function whatsOn(params, view) {
       <p class="meta">${esc([movie.rating, movie.language, movie.durationMinutes && `${movie.durationMinutes} min`, ...(movie.genres || [])].filter(Boolean).join(" · "))}</p>
       ${movie.description ? `<p>${esc(movie.description)}</p>` : ""}
       <ul class="times" aria-label="Showtimes of ${esc(movie.title)}">${list.map((s) =>
-        `<li><a class="time" href="#/show/${esc(s.id)}"><span class="visually-hidden">${esc(movie.title)}, ${esc(day(s.startTime))}, </span><strong>${esc(clock(s.startTime))}</strong> <span>${esc(s.theatreName)} · ${esc(s.screenName)}</span></a></li>`).join("")}</ul></li>`;
+        `<li><a class="time" href="#/show/${esc(s.id)}"><span class="visually-hidden">${esc(movie.title)}, ${esc(day(s.startTime))}, </span><strong>${esc(clock(s.startTime))}</strong> <span>${esc(s.theatreName)} · ${esc(s.screenName)}</span>${s.waitingRoom ? `<span class="queue-tag">Waiting room</span>` : ""}</a></li>`).join("")}</ul></li>`;
   });
   page(view, "What's on", `<h1>What's on</h1>
     <form class="filters" id="filters"><label for="theatre">Theatre</label>
