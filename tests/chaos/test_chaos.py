@@ -40,9 +40,12 @@ async def test_kills_cuts_and_terminations_lose_nothing_and_show_only_retryable_
     assert report["purchases_confirmed"] > 0, report
     assert len(report["faults"]) == 6, report["faults"]
     unexpected = [problem for problem in outcome.problems if problem not in report["known_open"]]
-    assert not unexpected, "\n".join(unexpected)
+    assert not unexpected, "\n".join(
+        f"{problem}: {report['checks'][problem]}" if problem in report["checks"] else problem
+        for problem in unexpected
+    )
     for known in report["known_open"]:
-        # Found by this run and not fixed yet (see scenario.KNOWN_OPEN): visible, not failing.
+        # Found by a run and not fixed yet (see scenario.KNOWN_OPEN): visible, not failing.
         warnings.warn(
             f"chaos: known open problem: {known}: {report['checks'][known]}", stacklevel=1
         )
