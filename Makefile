@@ -82,7 +82,7 @@ seed: install ## load the demo catalog (idempotent; needs catalog and inventory 
 token: install ## print a development JWT: make token USER=<uuid> [ROLE=admin]
 	@$(RUN) python -m gateway token --user $(TOKEN_USER) $(if $(ROLE),--role $(ROLE))
 
-bench: install ## benchmark workloads a-f through the gateway (BENCH_URL= to use a running system)
+bench: install ## benchmark workloads a-g through the gateway (BENCH_URL= to use a running system)
 	@$(RUN) python deploy/local/preflight.py >/dev/null
 	$(RUN) python -m tests.load.bench $(BENCH_ARGS)
 
