@@ -10,16 +10,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+from tests.support.databases import own_database
 
 
 def _plain(url: str) -> str:
@@ -42,16 +36,8 @@ def postgres_server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(postgres_server_url: str) -> Iterator[str]:
     """A database of this run's own (postgresql:// form), dropped when the run ends."""
-    name = f"ticketing_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield _with_database(postgres_server_url, name)
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(postgres_server_url, "ticketing_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

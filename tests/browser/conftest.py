@@ -7,15 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
+from tests.support.databases import own_database
 from tests.support.system import System
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,16 +51,8 @@ if not os.path.exists(CHROMIUM):
 
 @pytest.fixture(scope="package")
 def browser_database_url(postgres_server_url: str) -> Iterator[str]:
-    name = f"ticketing_web_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(postgres_server_url, "ticketing_web") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

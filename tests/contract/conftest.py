@@ -4,30 +4,19 @@ seed: the test makes the few rows it needs through the API."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from tests.e2e.conftest import E2E_ENV
+from tests.support.databases import own_database
 from tests.support.system import System
 
 
 @pytest.fixture(scope="package")
 def contract_database_url(postgres_server_url: str) -> Iterator[str]:
-    name = f"ticketing_contract_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(postgres_server_url, "ticketing_contract") as url:
+        yield url
 
 
 @pytest.fixture(scope="package")

@@ -8,15 +8,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psycopg
 import pytest
-from psycopg import sql
 
+from tests.support.databases import own_database
 from tests.support.system import System
 
 SYSTEM_KEY = pytest.StashKey[System]()
@@ -41,16 +38,8 @@ E2E_ENV = {
 def e2e_database_url(postgres_server_url: str) -> Iterator[str]:
     """A database of the e2e system's own, so integration fixtures of the same run never share
     its rows or queues."""
-    name = f"ticketing_e2e_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(postgres_server_url, "ticketing_e2e") as url:
+        yield url
 
 
 # Package scope: the system stops once tests/e2e is done, so it never shares the PostgreSQL

@@ -14,19 +14,18 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import grpc
 import httpx
-import psycopg
 import pytest
 import pytest_asyncio
-from psycopg import sql
 
 from tests.integration.booking.upstreams import Upstreams
 from tests.integration.payment.webhook_forwarder import WEBHOOK_PATH, WebhookForwarder
 from tests.support.broker_cleanup import delete_topology
 from tests.support.callers import as_user
+from tests.support.databases import own_database
 from tests.support.services import (
     UvicornServer,
     migrate_booking,
@@ -55,16 +54,10 @@ class System:
 
 @pytest.fixture(scope="module")
 def system_database_url(postgres_server_url: str, database_url: str) -> Iterator[str]:
-    name = f"{urlsplit(database_url).path.lstrip('/')}_paysys"
-    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with own_database(
+        postgres_server_url, f"{urlsplit(database_url).path.lstrip('/')}_paysys"
+    ) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
