@@ -22,6 +22,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from gateway import token_claims
 from gateway.errors import PermissionDenied, Unauthenticated
 from gateway.oidc import OidcVerifier
 from gateway.verified_tokens import VerifiedTokens
@@ -101,34 +102,20 @@ def authenticate(settings: TokenSettings, token: str) -> Caller:
 def _verify(settings: TokenSettings, token: str) -> tuple[Caller, float]:
     if settings.oidc is not None and settings.oidc.handles(token):
         return settings.oidc.verify(token)
-    try:
-        claims = jwt.decode(
-            token,
-            settings.secret,
-            algorithms=[ALGORITHM],
-            audience=settings.audience,
-            issuer=settings.issuer,
-            leeway=settings.leeway_seconds,
-            options={"require": ["exp", "sub", "iss", "aud"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("the token has expired") from None
-    except jwt.InvalidAudienceError:
-        raise Unauthenticated("the token is not meant for this API") from None
-    except jwt.InvalidIssuerError:
-        raise Unauthenticated("the token was not issued by ticketing") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise Unauthenticated(f"the token lacks the {exc.claim!r} claim") from None
-    except jwt.InvalidTokenError:
-        raise Unauthenticated("the token is malformed or its signature is invalid") from None
+    claims = token_claims.decode(
+        token,
+        settings.secret,
+        algorithms=[ALGORITHM],
+        audience=settings.audience,
+        issuer=settings.issuer,
+        leeway=settings.leeway_seconds,
+        issued_by="ticketing",
+    )
     try:
         user_id = str(uuid.UUID(str(claims["sub"])))
     except ValueError:
         raise Unauthenticated("the token's subject is not a user id") from None
-    roles = claims.get("roles") or []
-    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
-        raise Unauthenticated("the token's roles claim is not a list of strings")
-    return Caller(user_id=user_id, roles=frozenset(roles)), float(claims["exp"])
+    return Caller(user_id=user_id, roles=token_claims.roles_of(claims)), float(claims["exp"])
 
 
 def _settings(request: Request) -> TokenSettings:
