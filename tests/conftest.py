@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
 from tests.support.databases import own_database
+from tests.support.system import SYSTEM_KEY
 
 
 def _plain(url: str) -> str:
@@ -74,3 +75,15 @@ def redis_url() -> str:
 def rate_limit_prefix() -> str:
     """This run's Redis key prefix; its buckets expire on their own a minute after last use."""
     return f"t{uuid.uuid4().hex[:8]}:ratelimit:"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A test that fails against a whole running system carries the tail of every process's log."""
+    report: pytest.TestReport = yield
+    running = item.config.stash.get(SYSTEM_KEY, None)
+    if report.failed and running is not None:
+        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=60)))
+    return report

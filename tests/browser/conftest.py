@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.databases import own_database
-from tests.support.system import System
+from tests.support.system import SYSTEM_KEY, System
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,7 +39,6 @@ BROWSER_ENV = {
     "RATE_LIMIT_PER_MINUTE": "0",
     "ACCESS_LOG": "false",
 }
-SYSTEM_KEY = pytest.StashKey[System]()
 WAIT_MS = 20_000  # what a person would call "at once" on a loaded 2-core machine
 
 if not os.path.exists(CHROMIUM):
@@ -103,14 +102,3 @@ def browser(system: System) -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report: pytest.TestReport = yield
-    running = item.config.stash.get(SYSTEM_KEY, None)
-    if report.failed and running is not None:
-        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=40)))
-    return report

@@ -4,7 +4,7 @@ database and AMQP prefix of its own, with short expiry windows (``scenario.CHAOS
 from __future__ import annotations
 
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -12,9 +12,7 @@ import pytest
 from psycopg import sql
 
 from tests.chaos.scenario import chaos_system
-from tests.support.system import System
-
-SYSTEM_KEY = pytest.StashKey[System]()
+from tests.support.system import SYSTEM_KEY, System
 
 
 @pytest.fixture(scope="module")
@@ -52,14 +50,3 @@ def chaos_system_running(
     finally:
         running.stop()
         del pytestconfig.stash[SYSTEM_KEY]
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report: pytest.TestReport = yield
-    running = item.config.stash.get(SYSTEM_KEY, None)
-    if report.failed and running is not None:
-        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=40)))
-    return report

@@ -8,15 +8,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from tests.support.databases import own_database
-from tests.support.system import System
+from tests.support.system import SYSTEM_KEY, System
 
-SYSTEM_KEY = pytest.StashKey[System]()
 # E2E_REPLICAS=2 runs the suite against two replicas of every service and two gateway workers.
 E2E_REPLICAS = "E2E_REPLICAS"
 
@@ -86,14 +85,3 @@ async def api(system: System) -> AsyncIterator[httpx.AsyncClient]:
         limits=httpx.Limits(max_connections=300, max_keepalive_connections=300),
     ) as client:
         yield client
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report: pytest.TestReport = yield
-    running = item.config.stash.get(SYSTEM_KEY, None)
-    if report.failed and running is not None:
-        report.sections.append(("system logs (tail of every process)", running.all_logs(tail=60)))
-    return report

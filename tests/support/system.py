@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.broker_cleanup import delete_topology_sync
 
@@ -35,6 +36,11 @@ POOL_BUDGET = {
 }
 JWT_SECRET = "ticketing-e2e-secret-0123456789abcdef"  # >= 32 bytes: PyJWT warns on less
 WEBHOOK_SECRET = "whsec_ticketing_e2e"
+
+
+# The whole system a package's tests run against (e2e, browser, chaos), for the log tails
+# tests/conftest.py attaches to a failed test's report.
+SYSTEM_KEY = pytest.StashKey["System"]()
 
 
 def free_port() -> int:
