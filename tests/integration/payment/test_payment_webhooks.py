@@ -80,9 +80,14 @@ async def test_the_simulator_retries_until_the_webhook_is_accepted(world: Paymen
     world.forwarder.fail_next = 2
     await pay(world, booking)
 
-    deliveries = world.simulator.app.state.webhooks.deliveries.values()
-    delivery = next(d for d in deliveries if d.event["data"]["bookingId"] == booking.id)
-    assert delivery.delivered and delivery.statuses == [503, 503, 200]
+    # The simulator records the 200 after payment has committed the event, so wait for it.
+    async def delivered() -> Any:
+        deliveries = world.simulator.app.state.webhooks.deliveries.values()
+        delivery = next(d for d in deliveries if d.event["data"]["bookingId"] == booking.id)
+        assert delivery.delivered and delivery.statuses == [503, 503, 200]
+        return delivery
+
+    await eventually(delivered, message="the simulator recorded its third delivery as accepted")
     assert await outbox_count(world, "payment.succeeded", booking.id) == 1
 
 
