@@ -110,6 +110,40 @@ async def test_a_failing_closer_does_not_keep_the_others_from_running() -> None:
     assert events[-2:] == ["broker closed", "pool closed"]
 
 
+async def test_a_hanging_stop_step_is_named_in_the_log_and_the_stop_goes_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("svckit.service.STOP_STEP_SECONDS", 0.05)
+    events: list[str] = []
+    app = a_process(events)
+    released, ended = asyncio.Event(), asyncio.Event()
+
+    async def ignores_cancellation() -> None:
+        while not released.is_set():
+            try:
+                await released.wait()
+            except asyncio.CancelledError:
+                continue
+        ended.set()
+
+    async def never_closes() -> None:
+        await asyncio.Event().wait()
+
+    app.add_task("probe.stubborn", ignores_cancellation)
+    app.add_closer(never_closes)
+    await app.start()
+    await asyncio.wait_for(app.stop(grace=0), timeout=5)
+    released.set()
+    await asyncio.wait_for(ended.wait(), timeout=5)
+
+    assert events[-2:] == ["broker closed", "pool closed"]
+    logged = capsys.readouterr()
+    output = logged.out + logged.err
+    assert "task probe.stubborn" in output
+    assert "ignores_cancellation" in output  # the stack of the stuck task
+    assert "never_closes" in output
+
+
 async def test_a_crashed_background_task_ends_serve_with_its_error_after_stopping(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -17,7 +17,10 @@ every service, chosen so that a SIGTERM loses no work::
 ``start()``/``stop()`` run a service inside a test; ``serve()`` is the process: it starts,
 waits for SIGTERM/SIGINT or for a background task to crash, and stops. A crashed task ends the
 process with its error, so the orchestrator restarts it rather than it serving on without,
-say, its outbox relay. A failing closer is logged and the others still run.
+say, its outbox relay. A failing closer is logged and the others still run. Every stop step has
+a deadline (``STOP_STEP_SECONDS`` past the grace): one that hangs is logged by name, with the
+stack of each task still running, and the stop goes on, so a stuck closer cannot keep a process
+(or a test) from ending.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -39,6 +43,7 @@ __all__ = ["Consumer", "ServiceProcess"]
 log = get_logger(__name__)
 
 STOP_GRACE_SECONDS = 5.0
+STOP_STEP_SECONDS = 10.0
 
 
 class Consumer(Protocol):
@@ -121,18 +126,33 @@ class ServiceProcess:
         try:
             grace = self.grace if grace is None else grace
             log.info("service.stopping", service=self.name, grace=grace)
-            await report_not_serving(self.server)
-            await self.server.stop(grace)
+            await _bounded("server", lambda: self._stop_server(grace), grace + STOP_STEP_SECONDS)
             for consumer in self._consumers:
-                await _quietly(f"consumer {consumer.name}", consumer.stop)
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+                await _bounded(f"consumer {consumer.name}", consumer.stop)
+            await self._cancel_tasks()
             for close in reversed(self._closers):
-                await _quietly("closer", close)
+                await _bounded(f"closer {_name_of(close)}", close)
             log.info("service.stopped", service=self.name)
         finally:
             self._stopped.set_result(None)
+
+    async def _stop_server(self, grace: float) -> None:
+        await report_not_serving(self.server)
+        await self.server.stop(grace)
+
+    async def _cancel_tasks(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_SECONDS)
+        for task in pending:
+            log.error(
+                "service.stop_step_timed_out",
+                step=f"task {task.get_name()}",
+                seconds=STOP_STEP_SECONDS,
+                stack=_awaiting(task),
+            )
 
     async def serve(self) -> None:
         """Run until SIGTERM/SIGINT or a crashed background task, then stop (the process)."""
@@ -180,8 +200,34 @@ async def _run(name: str, loop: Callable[[], Awaitable[None]]) -> None:
         raise
 
 
-async def _quietly(what: str, step: Callable[[], Awaitable[Any]]) -> None:
+async def _bounded(
+    what: str, step: Callable[[], Awaitable[Any]], seconds: float | None = None
+) -> None:
+    """Await one stop step; a failure or a hang past ``seconds`` is logged, and the stop goes on."""
+    seconds = STOP_STEP_SECONDS if seconds is None else seconds
     try:
-        await step()
+        await asyncio.wait_for(step(), seconds)
+    except TimeoutError:
+        log.error("service.stop_step_timed_out", step=what, seconds=seconds)
     except Exception as exc:
         log.warning("service.stop_step_failed", step=what, error=repr(exc))
+
+
+def _awaiting(task: asyncio.Task[Any]) -> str:
+    """Where a suspended task waits: its chain of awaited coroutines, outermost first."""
+    lines: list[str] = []
+    awaitable: Any = task.get_coro()
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            lines.append(f"  awaiting {awaitable!r}\n")
+            break
+        lines.extend(traceback.format_stack(frame, 1))
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return "".join(lines)
+
+
+def _name_of(step: Callable[..., Any]) -> str:
+    owner = getattr(step, "__self__", None)
+    name = getattr(step, "__qualname__", None) or repr(step)
+    return f"{type(owner).__name__}.{name.rsplit('.', 1)[-1]}" if owner is not None else name
