@@ -16,6 +16,8 @@ __all__ = [
     "JOB_RUNS",
     "OUTBOX_PUBLISHED",
     "OUTBOX_PUBLISH_FAILURES",
+    "WRITE_BATCHED_REQUESTS",
+    "WRITE_BATCHES",
     "start_metrics_server",
 ]
 
@@ -29,6 +31,17 @@ GRPC_SERVER_HANDLING_SECONDS = Histogram(
     "Time to handle an RPC on the server.",
     ["grpc_service", "grpc_method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+WRITE_BATCHES = Counter(
+    "write_batches_total",
+    "Write transactions of batched requests, by kind and how they ran (alone: a single "
+    "request; together: one transaction for several; split: a failed batch run again alone).",
+    ["batch", "how"],
+)
+WRITE_BATCHED_REQUESTS = Counter(
+    "write_batched_requests_total",
+    "Requests through write batches, by kind and how their batch ran (see write_batches_total).",
+    ["batch", "how"],
 )
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total",

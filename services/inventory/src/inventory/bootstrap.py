@@ -12,6 +12,7 @@ from inventory.entrypoints.errors import ERROR_TABLE
 from inventory.entrypoints.grpc_servicer import InventoryServicer
 from inventory.entrypoints.jobs import hold_cleanup_job
 from inventory.service_layer.admission import AdmittedSeatService
+from inventory.service_layer.batches import Batching
 from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.services import Policy, SeatService
 from svckit.amqp import AmqpConnection
@@ -20,6 +21,7 @@ from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
 from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server
+from svckit.metrics import WRITE_BATCHED_REQUESTS, WRITE_BATCHES
 from svckit.pg import create_pool
 from svckit.service import ServiceProcess
 from ticketing.inventory.v1 import inventory_pb2_grpc
@@ -63,7 +65,12 @@ async def create_app(config: Config) -> App:
     def unit_of_work(*, read_only: bool = False) -> UnitOfWork:
         return SqlUnitOfWork(pool, read_only=read_only)
 
-    seats = SeatService(unit_of_work, clock, policy)
+    def counted(size: int, how: str) -> None:
+        WRITE_BATCHES.labels("seats", how).inc()
+        WRITE_BATCHED_REQUESTS.labels("seats", how).inc(size)
+
+    batching = Batching(config.seat_batch_size, config.seat_batches_per_show, counted)
+    seats = SeatService(unit_of_work, clock, policy, batching=batching)
     closers = []
     if config.waitingroom_addr:
         channel = create_channel(
@@ -83,6 +90,7 @@ async def create_app(config: Config) -> App:
             policy,
             gate=gate,
             unguarded_ttl=timedelta(seconds=UNGUARDED_TTL_SECONDS),
+            batching=batching,
         )
     server, port = create_server(
         services=[
@@ -100,7 +108,7 @@ async def create_app(config: Config) -> App:
     app = App(SERVICE.name, server, port)
     app.seats = seats
     app.on_start(pool.open)
-    app.add_closer(engine.dispose, pool.close, *closers)
+    app.add_closer(engine.dispose, pool.close, *closers, seats.close)
     if config.consume_events:
         amqp = AmqpConnection(config.amqp_url, config.amqp_prefix, connection_name=SERVICE.name)
         app.on_start(amqp.connect)

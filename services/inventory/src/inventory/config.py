@@ -33,6 +33,11 @@ class Config(ServiceSettings):
         ge=1,
         validation_alias=AliasChoices("DB_LOCK_TIMEOUT_MS", "INVENTORY_LOCK_TIMEOUT_MS"),
     )
+    # Holds and reservations of one show that arrive together share one transaction (at most
+    # this many; 1: each its own), with at most SEAT_BATCHES_PER_SHOW such transactions of a show
+    # in flight per process (service_layer/batches.py).
+    seat_batch_size: int = Field(32, ge=1, le=1000, validation_alias="SEAT_BATCH_SIZE")
+    seat_batches_per_show: int = Field(2, ge=1, le=64, validation_alias="SEAT_BATCHES_PER_SHOW")
     consume_events: bool = Field(True, validation_alias="INVENTORY_CONSUME_EVENTS")
     # The waiting room that guards on-sales; empty: none in this deployment (no show needs a pass).
     waitingroom_addr: str = Field("", validation_alias="WAITINGROOM_ADDR")

@@ -73,6 +73,13 @@ _LOCK_SEATS = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}, sh.no_orphan_seats, s
     ORDER BY s.id
     FOR UPDATE OF s"""
 LOCK_SEATS = _LOCK_SEATS
+# A batch (service_layer/batches.py): every seat its requests name and every hold of its users.
+LOCK_FOR_BATCH = f"""SELECT {_SHOW_COLUMNS}, {_SEAT_COLUMNS}, sh.no_orphan_seats, sh.guarded
+    FROM inventory.show_seats s JOIN inventory.shows sh ON sh.show_id = s.show_id
+    WHERE s.show_id = CAST(%(show_id)s AS uuid)
+      AND (s.id = ANY(CAST(%(ids)s AS uuid[])) OR s.hold_user_id = ANY(CAST(%(holders)s AS uuid[])))
+    ORDER BY s.id
+    FOR UPDATE OF s"""
 # Best available: a block whose rows another request has locked is someone else's; skip it.
 LOCK_FREE_SEATS = _LOCK_SEATS + " SKIP LOCKED"
 # Requested ids that are not seats of the show: seats of other shows, read (not locked) only to
@@ -100,6 +107,23 @@ RESERVE = """WITH reserved AS (
     )
     INSERT INTO inventory.seat_sales (show_seat_id, booking_id, show_id, created_at)
     SELECT id, %(booking_id)s, show_id, %(now)s FROM reserved"""
+# A batch's seats, each set to what its request decided, and the seat_sales of those it reserved:
+# one statement (one seat-change notification) for the whole batch.
+WRITE_SEATS = """WITH decided AS (
+        SELECT * FROM unnest(
+            CAST(%(ids)s AS uuid[]), CAST(%(states)s AS text[]), CAST(%(holders)s AS uuid[]),
+            CAST(%(expiries)s AS timestamptz[]), CAST(%(bookings)s AS uuid[])
+        ) AS d(id, status, hold_user_id, hold_expires_at, booking_id)
+    ), written AS (
+        UPDATE inventory.show_seats s SET status = d.status, hold_user_id = d.hold_user_id,
+            hold_expires_at = d.hold_expires_at, booking_id = d.booking_id, updated_at = %(now)s
+        FROM decided d
+        WHERE s.show_id = %(show_id)s AND s.id = d.id
+    )
+    INSERT INTO inventory.seat_sales (show_seat_id, booking_id, show_id, created_at)
+    SELECT sale.seat_id, sale.booking_id, %(show_id)s, %(now)s
+    FROM unnest(CAST(%(sold)s AS uuid[]), CAST(%(sold_to)s AS uuid[]))
+        AS sale(seat_id, booking_id)"""
 CONFIRM = """WITH booked AS (
         SELECT show_id, id, status FROM inventory.show_seats WHERE booking_id = %(booking_id)s
         ORDER BY id FOR UPDATE
@@ -287,12 +311,51 @@ class SqlSeatRepository:
         locked = {seat.id for seat in seats}
         others = [seat_id for seat_id in seat_ids if seat_id not in locked]
         if others:
-            found = await self._rows(
-                SEATS_OF_OTHER_SHOWS,
-                {"ids": [uuid.UUID(seat_id) for seat_id in others], "show_id": show_id},
-            )
-            seats += [_seat(row) for row in found]
+            seats += await self.seats_of_other_shows(others, show_id=show_id)
         return show, seats
+
+    async def lock_for_batch(
+        self, seat_ids: Sequence[str], *, show_id: str, holders: Sequence[str]
+    ) -> tuple[Show | None, list[Seat]]:
+        rows = await self._rows(
+            LOCK_FOR_BATCH,
+            {
+                "ids": [uuid.UUID(seat_id) for seat_id in seat_ids],
+                "holders": [uuid.UUID(holder) for holder in holders],
+                "show_id": show_id,
+            },
+        )
+        show = _show(rows[0], rows[0][14], rows[0][15]) if rows else None
+        return show, [_seat(row) for row in rows]
+
+    async def seats_of_other_shows(self, seat_ids: Sequence[str], *, show_id: str) -> list[Seat]:
+        rows = await self._rows(
+            SEATS_OF_OTHER_SHOWS,
+            {"ids": [uuid.UUID(seat_id) for seat_id in seat_ids], "show_id": show_id},
+        )
+        return [_seat(row) for row in rows]
+
+    async def write_seats(
+        self,
+        show_id: str,
+        seats: Sequence[Seat],
+        sold_to: Sequence[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        await self._execute(
+            WRITE_SEATS,
+            {
+                "show_id": show_id,
+                "ids": _ids(seats),
+                "states": [seat.state.value for seat in seats],
+                "holders": [seat.hold_user_id for seat in seats],
+                "expiries": [seat.hold_expires_at for seat in seats],
+                "bookings": [seat.booking_id for seat in seats],
+                "sold": [uuid.UUID(seat_id) for seat_id, _ in sold_to],
+                "sold_to": [uuid.UUID(booking_id) for _, booking_id in sold_to],
+                "now": now,
+            },
+        )
 
     async def lock_free_seats(
         self, seat_ids: Sequence[str], *, show_id: str, holder_id: str | None

@@ -45,6 +45,28 @@ class SeatRepository(Protocol):
         """
         ...
 
+    async def lock_for_batch(
+        self, seat_ids: Sequence[str], *, show_id: str, holders: Sequence[str]
+    ) -> tuple[Show | None, list[Seat]]:
+        """Lock, in id order, the show's seats among ``seat_ids`` and every seat of the show
+        that one of ``holders`` holds; the show is None when no row was locked."""
+        ...
+
+    async def seats_of_other_shows(self, seat_ids: Sequence[str], *, show_id: str) -> list[Seat]:
+        """The seats among ``seat_ids`` that belong to other shows (read, not locked)."""
+        ...
+
+    async def write_seats(
+        self,
+        show_id: str,
+        seats: Sequence[Seat],
+        sold_to: Sequence[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """Set each seat (locked by this transaction) to its given state, and record the seat
+        sales ``(seat id, booking id)``."""
+        ...
+
     async def lock_free_seats(
         self, seat_ids: Sequence[str], *, show_id: str, holder_id: str | None
     ) -> tuple[Show | None, list[Seat]]:

@@ -23,8 +23,17 @@ from inventory.domain.model import (
     Show,
     Tier,
 )
+from inventory.service_layer.batches import (
+    Batcher,
+    Batching,
+    HoldRequest,
+    ReserveRequest,
+    SeatRequest,
+    apply_together,
+)
 from inventory.service_layer.layouts import LayoutCache, ShowLayout
 from inventory.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from inventory.service_layer.results import Holds, Reservation
 from inventory.service_layer.seating import (
     BestAvailable,
     BestHold,
@@ -32,6 +41,8 @@ from inventory.service_layer.seating import (
     lock_and_check_no_orphan,
 )
 from inventory.service_layer.shared_reads import SharedReads
+
+__all__ = ["Holds", "Policy", "Reservation", "SeatService"]
 
 T = TypeVar("T")
 
@@ -89,24 +100,6 @@ class AvailableSeats:
     seats: list[Seat]
 
 
-@dataclass(frozen=True, slots=True)
-class Holds:
-    seats: list[Seat]
-    expires_at: datetime
-    ttl: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class Reservation:
-    booking_id: str
-    show: Show
-    seats: list[Seat]
-
-    @property
-    def total_minor(self) -> int:
-        return sum(seat.price_minor for seat in self.seats)
-
-
 class SeatService:
     def __init__(
         self,
@@ -114,7 +107,11 @@ class SeatService:
         clock: Clock,
         policy: Policy,
         layouts: LayoutCache | None = None,
+        *,
+        batching: Batching | None = None,
     ) -> None:
+        """With ``batching`` of size > 1, holds and reservations of one show that arrive
+        together share one transaction (service_layer/batches.py)."""
         self._uow_factory = uow_factory
         self._clock = clock
         self._policy = policy
@@ -123,6 +120,17 @@ class SeatService:
         self._rows = RowsCache()
         self._best = BestAvailable(
             uow_factory, clock, policy.hold_ttl, policy.max_seats_per_hold, self._layout, self._rows
+        )
+        self._batches = (
+            Batcher(
+                self._together,
+                self._alone,
+                max_size=batching.size,
+                in_flight=batching.in_flight,
+                on_batch=batching.on_batch,
+            )
+            if batching is not None and batching.size > 1
+            else None
         )
 
     async def open_show(
@@ -200,7 +208,13 @@ class SeatService:
         show_id = model.check_id("show_id", show_id)
         user_id = model.check_id("user_id", user_id)
         ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=True)
+        if ids and self._batches is not None:
+            request = HoldRequest(user_id, ids, self._policy.hold_ttl, show_id)
+            held: Holds = await self._batches.submit(show_id, request)
+            return held
+        return await self._hold_alone(show_id, user_id, ids)
 
+    async def _hold_alone(self, show_id: str, user_id: str, ids: list[str]) -> Holds:
         async def run(uow: UnitOfWork) -> Holds:
             now = self._clock.now()
             show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
@@ -265,7 +279,16 @@ class SeatService:
         user_id = model.check_id("user_id", user_id)
         show_id = model.check_id("show_id", show_id)
         ids = model.check_selection(seat_ids, self._policy.max_seats_per_hold, allow_empty=False)
+        if self._batches is not None:
+            reserved: Reservation = await self._batches.submit(
+                show_id, ReserveRequest(booking_id, user_id, ids, show_id)
+            )
+            return reserved
+        return await self._reserve_alone(booking_id, user_id, show_id, ids)
 
+    async def _reserve_alone(
+        self, booking_id: str, user_id: str, show_id: str, ids: list[str]
+    ) -> Reservation:
         async def run(uow: UnitOfWork) -> Reservation:
             now = self._clock.now()
             show, locked = await uow.seats.lock_seats(ids, show_id=show_id, holder_id=user_id)
@@ -326,6 +349,25 @@ class SeatService:
     def _check_not_started(show: Show, now: datetime) -> None:
         if show.has_started(now):
             raise ShowAlreadyStarted(show.show_id)
+
+    async def _together(self, show_id: str, requests: list[SeatRequest]) -> list[object]:
+        return await apply_together(self._uow_factory, show_id, requests, self._clock.now())
+
+    async def _alone(self, request: SeatRequest) -> Holds | Reservation:
+        if isinstance(request, HoldRequest):
+            return await self._hold_alone(request.show_id, request.user_id, request.seat_ids)
+        return await self._reserve_alone(
+            request.booking_id, request.user_id, request.show_id, request.seat_ids
+        )
+
+    def queued(self, show_id: str) -> int:
+        """Holds and reservations of the show waiting for the next batch."""
+        return self._batches.queued(show_id) if self._batches is not None else 0
+
+    async def close(self) -> None:
+        """Answer the holds and reservations still in a batch."""
+        if self._batches is not None:
+            await self._batches.close()
 
     async def _in_transaction(self, fn: Callable[[UnitOfWork], Awaitable[T]]) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
