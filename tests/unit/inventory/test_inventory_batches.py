@@ -14,7 +14,6 @@ import pytest
 from inventory.domain.errors import SeatsBusy, SeatsNotFound, SeatsUnavailable, ShowAlreadyStarted
 from inventory.domain.model import Seat, SeatState, Show, Tier
 from inventory.service_layer.batches import (
-    Batcher,
     HoldRequest,
     ReserveRequest,
     SeatRequest,
@@ -22,6 +21,7 @@ from inventory.service_layer.batches import (
 )
 from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.results import Holds, Reservation
+from svckit.batching import Batcher
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.unit

@@ -27,6 +27,7 @@ from svckit.consumer import IdempotentConsumer
 from svckit.db import create_engine
 from svckit.grpc_client import create_channel
 from svckit.grpc_server import create_server
+from svckit.metrics import WRITE_BATCHED_REQUESTS, WRITE_BATCHES
 from svckit.outbox import OutboxRelay
 from svckit.pg import create_pool
 from svckit.service import ServiceProcess
@@ -86,9 +87,15 @@ async def create_app(config: Config) -> App:
     )
     # One memory of hot seats for every path that books seats or gives them back.
     hot_seats = HotSeats()
+
+    def counted(size: int, how: str) -> None:
+        WRITE_BATCHES.labels("new-bookings", how).inc()
+        WRITE_BATCHED_REQUESTS.labels("new-bookings", how).inc(size)
+
+    new_bookings = PgNewBookings(pool, batch_size=config.booking_batch_size, on_batch=counted)
     bookings = Bookings(
         uow=uow,
-        new_bookings=PgNewBookings(pool),
+        new_bookings=new_bookings,
         catalog=catalog,
         inventory=inventory,
         clock=clock,
@@ -122,6 +129,7 @@ async def create_app(config: Config) -> App:
     app.on_start(amqp.connect)
     app.add_closer(engine.dispose, pool.close, amqp.close)
     app.add_closer(catalog_channel.close, inventory_channel.close)
+    app.add_closer(new_bookings.close)  # first: the bookings in a batch are stored and answered
     app.add_consumer(
         IdempotentConsumer(
             consumers.QUEUE,

@@ -51,6 +51,9 @@ class Config(ServiceSettings):
         validation_alias=AliasChoices("OUTBOX_POLL_INTERVAL_SECONDS", "OUTBOX_POLL_SECONDS"),
     )
     consumer_concurrency: int = Field(4, ge=1, validation_alias="BOOKING_CONSUMER_CONCURRENCY")
+    # New bookings that arrive together are stored in one statement (at most this many; 1: each
+    # its own), at most two such statements at a time (adapters/new_bookings.py).
+    booking_batch_size: int = Field(32, ge=1, le=1000, validation_alias="BOOKING_BATCH_SIZE")
     ticket_signing_secret: str = Field(
         DEVELOPMENT_TICKET_SECRET, min_length=16, validation_alias=TICKET_SIGNING_SECRET
     )

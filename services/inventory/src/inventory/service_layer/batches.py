@@ -1,9 +1,9 @@
 """Holds and reservations of one show that arrive together, applied in one transaction.
 
 In an on-sale dozens of requests for the seats of one show are in flight at every moment, and
-each alone costs four round trips and a commit. Here the requests of a show that arrive while
-its transactions are busy wait in a queue; when a transaction ends, the next takes everything
-queued (up to ``max_size``) and applies it as one:
+each alone costs four round trips and a commit. The requests of a show that arrive while its
+transactions are busy wait in a queue (svckit.batching); when a transaction ends, the next takes
+everything queued and applies it as one:
 
     BEGIN → one locking statement for every seat of every request (FOR UPDATE, in id order, the
     same ``lock_timeout``) → the rules of each request, in arrival order, on what the lock
@@ -18,36 +18,32 @@ as an unbatched request runs, so every request still gets the answer it would ha
 
 A request that finds nothing in flight for its show goes at once, alone: an idle system adds no
 latency. Up to ``in_flight`` transactions of one show run at a time, so a slow one (a lock wait)
-does not hold up the whole show; the batch size follows the load.
+does not hold up the whole show.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from inventory.domain import model
 from inventory.domain.errors import InventoryError, ShowAlreadyStarted
 from inventory.domain.model import Seat, SeatState, Show
 from inventory.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from inventory.service_layer.results import Holds, Reservation
+from svckit.batching import Batcher
 
 __all__ = [
-    "Batcher",
     "Batching",
     "HoldRequest",
     "ReserveRequest",
+    "SeatBatcher",
     "SeatRequest",
     "apply_together",
 ]
 
-R = TypeVar("R")
-
-DEFAULT_MAX_SIZE = 64
 DEFAULT_IN_FLIGHT = 2
 
 
@@ -132,6 +128,7 @@ class ReserveRequest:
 
 
 SeatRequest = HoldRequest | ReserveRequest
+SeatBatcher = Batcher[str, SeatRequest]  # by show id
 
 
 def _freed(seat: Seat) -> Seat:
@@ -195,111 +192,3 @@ async def _alone_in_batch(
     except InventoryError as refusal:
         return refusal
     raise AssertionError("a seat missing from the lock passed check_requested")
-
-
-@dataclass(eq=False)
-class _Waiting(Generic[R]):
-    request: SeatRequest
-    answer: asyncio.Future[R]
-
-
-@dataclass(eq=False)
-class _ShowQueue:
-    waiting: deque[_Waiting[Any]]
-    running: int = 0
-
-
-class Batcher:
-    """Per show: at most ``in_flight`` transactions; what arrives meanwhile goes in the next."""
-
-    def __init__(
-        self,
-        together: Callable[[str, list[SeatRequest]], Awaitable[list[Any]]],
-        alone: Callable[[SeatRequest], Awaitable[Any]],
-        *,
-        max_size: int = DEFAULT_MAX_SIZE,
-        in_flight: int = DEFAULT_IN_FLIGHT,
-        on_batch: Callable[[int, str], None] | None = None,
-    ) -> None:
-        if max_size < 1 or in_flight < 1:
-            raise ValueError("max_size and in_flight must be at least 1")
-        self._together = together
-        self._alone = alone
-        self._max_size = max_size
-        self._in_flight = in_flight
-        self._on_batch = on_batch or (lambda size, how: None)
-        self._shows: dict[str, _ShowQueue] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def queued(self, show_id: str) -> int:
-        """Requests of the show waiting for a transaction (not those in one)."""
-        queue = self._shows.get(show_id)
-        return len(queue.waiting) if queue is not None else 0
-
-    async def submit(self, show_id: str, request: SeatRequest) -> Any:
-        queue = self._shows.get(show_id)
-        if queue is None:
-            queue = self._shows[show_id] = _ShowQueue(deque())
-        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        queue.waiting.append(_Waiting(request, answer))
-        if queue.running < self._in_flight:
-            queue.running += 1
-            task = asyncio.create_task(self._drain(show_id, queue))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        # A caller that gives up does not stop its batch: the answer is set (and dropped) later.
-        return await asyncio.shield(answer)
-
-    async def _drain(self, show_id: str, queue: _ShowQueue) -> None:
-        try:
-            while queue.waiting:
-                batch: list[_Waiting[Any]] = []
-                while queue.waiting and len(batch) < self._max_size:
-                    batch.append(queue.waiting.popleft())
-                await self._run(show_id, batch)
-        finally:
-            queue.running -= 1
-            if not queue.running and not queue.waiting:
-                self._shows.pop(show_id, None)
-
-    async def _run(self, show_id: str, batch: list[_Waiting[Any]]) -> None:
-        if len(batch) == 1:
-            self._on_batch(1, "alone")
-            await self._settle(batch[0], self._alone(batch[0].request))
-            return
-        try:
-            answers = await self._together(show_id, [item.request for item in batch])
-        except Exception:
-            # Nothing of the batch was written: each request runs as it would alone.
-            self._on_batch(len(batch), "split")
-            await asyncio.gather(*(self._settle(item, self._alone(item.request)) for item in batch))
-            return
-        self._on_batch(len(batch), "together")
-        for item, answer in zip(batch, answers, strict=True):
-            if isinstance(answer, BaseException):
-                _reject(item.answer, answer)
-            else:
-                _resolve(item.answer, answer)
-
-    async def _settle(self, item: _Waiting[Any], running: Awaitable[Any]) -> None:
-        try:
-            result = await running
-        except Exception as exc:
-            _reject(item.answer, exc)
-        else:
-            _resolve(item.answer, result)
-
-    async def close(self) -> None:
-        """Wait for the batches in flight (their callers are owed an answer)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-def _resolve(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():
-        future.set_result(result)
-
-
-def _reject(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
-        future.set_exception(exc)

@@ -24,10 +24,10 @@ from inventory.domain.model import (
     Tier,
 )
 from inventory.service_layer.batches import (
-    Batcher,
     Batching,
     HoldRequest,
     ReserveRequest,
+    SeatBatcher,
     SeatRequest,
     apply_together,
 )
@@ -122,7 +122,7 @@ class SeatService:
             uow_factory, clock, policy.hold_ttl, policy.max_seats_per_hold, self._layout, self._rows
         )
         self._batches = (
-            Batcher(
+            SeatBatcher(
                 self._together,
                 self._alone,
                 max_size=batching.size,
