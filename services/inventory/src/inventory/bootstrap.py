@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from inventory.adapters.stale_reservations import PgStaleReservations
 from inventory.adapters.unit_of_work import SqlUnitOfWork
 from inventory.adapters.waitingroom_client import GrpcAdmissionGate
 from inventory.config import SERVICE, Config
@@ -13,6 +14,7 @@ from inventory.entrypoints.grpc_servicer import InventoryServicer
 from inventory.entrypoints.jobs import hold_cleanup_job
 from inventory.service_layer.admission import AdmittedSeatService
 from inventory.service_layer.batches import Batching
+from inventory.service_layer.housekeeping import StaleReservations
 from inventory.service_layer.ports import UnitOfWork
 from inventory.service_layer.services import Policy, SeatService
 from svckit.amqp import AmqpConnection
@@ -96,7 +98,9 @@ async def create_app(config: Config) -> App:
         services=[
             (
                 inventory_pb2_grpc.add_InventoryServiceServicer_to_server,
-                InventoryServicer(seats),
+                InventoryServicer(
+                    seats, stale_reservations=StaleReservations(PgStaleReservations(pool))
+                ),
                 SERVICE.grpc_service,
             )
         ],

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from inventory.entrypoints import proto_mapping as mapping
+from inventory.service_layer.housekeeping import StaleReservations
 from inventory.service_layer.services import SeatService
+from svckit.proto_values import to_timestamp
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
 Context = Any
 
 
 class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
-    def __init__(self, seats: SeatService) -> None:
+    def __init__(self, seats: SeatService, *, stale_reservations: StaleReservations) -> None:
         self._seats = seats
+        self._stale_reservations = stale_reservations
 
     async def OpenShow(
         self, request: inventory_pb2.OpenShowRequest, context: Context
@@ -98,3 +101,24 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
     ) -> inventory_pb2.ReleaseSeatsResponse:
         seats = await self._seats.release_seats(request.booking_id)
         return inventory_pb2.ReleaseSeatsResponse(seats=seats)
+
+    async def ListStaleReservations(
+        self, request: inventory_pb2.ListStaleReservationsRequest, context: Context
+    ) -> inventory_pb2.ListStaleReservationsResponse:
+        page = await self._stale_reservations.list(
+            reserved_before=mapping.required_time(request, "reserved_before"),
+            page_size=request.page_size,
+            page_token=request.page_token,
+        )
+        return inventory_pb2.ListStaleReservationsResponse(
+            reservations=[
+                inventory_pb2.StaleReservation(
+                    booking_id=stale.booking_id,
+                    show_id=stale.show_id,
+                    seats=stale.seats,
+                    reserved_at=to_timestamp(stale.reserved_at),
+                )
+                for stale in page.reservations
+            ],
+            next_page_token=page.next_page_token,
+        )

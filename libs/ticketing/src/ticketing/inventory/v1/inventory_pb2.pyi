@@ -739,6 +739,92 @@ class ReleaseSeatsResponse(_message.Message):
 Global___ReleaseSeatsResponse: _TypeAlias = ReleaseSeatsResponse  # noqa: Y015
 
 @_typing.final
+class ListStaleReservationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVED_BEFORE_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many bookings per page, 1 to 1000; 0 means 100."""
+    page_token: _builtins.str
+    """A previous response's next_page_token; empty for the first page."""
+    @_builtins.property
+    def reserved_before(self) -> _timestamp_pb2.Timestamp:
+        """Required: only reservations made before this instant are listed."""
+
+    def __init__(
+        self,
+        *,
+        reserved_before: _timestamp_pb2.Timestamp | None = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reserved_before", b"reserved_before"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "reserved_before", b"reserved_before"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStaleReservationsRequest: _TypeAlias = ListStaleReservationsRequest  # noqa: Y015
+
+@_typing.final
+class StaleReservation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_ID_FIELD_NUMBER: _builtins.int
+    SHOW_ID_FIELD_NUMBER: _builtins.int
+    SEATS_FIELD_NUMBER: _builtins.int
+    RESERVED_AT_FIELD_NUMBER: _builtins.int
+    booking_id: _builtins.str
+    show_id: _builtins.str
+    seats: _builtins.int
+    """The booking's RESERVED seats."""
+    @_builtins.property
+    def reserved_at(self) -> _timestamp_pb2.Timestamp:
+        """When the earliest of them was reserved."""
+
+    def __init__(
+        self,
+        *,
+        booking_id: _builtins.str = ...,
+        show_id: _builtins.str = ...,
+        seats: _builtins.int = ...,
+        reserved_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["reserved_at", b"reserved_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking_id", b"booking_id", "reserved_at", b"reserved_at", "seats", b"seats", "show_id", b"show_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StaleReservation: _TypeAlias = StaleReservation  # noqa: Y015
+
+@_typing.final
+class ListStaleReservationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVATIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    @_builtins.property
+    def reservations(self) -> _containers.RepeatedCompositeFieldContainer[Global___StaleReservation]: ...
+    def __init__(
+        self,
+        *,
+        reservations: _abc.Iterable[Global___StaleReservation] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "reservations", b"reservations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListStaleReservationsResponse: _TypeAlias = ListStaleReservationsResponse  # noqa: Y015
+
+@_typing.final
 class SeatsUnavailableMetadata(_message.Message):
     """The ErrorInfo metadata of SEATS_UNAVAILABLE. Each field is one metadata key; each value is a
     comma-separated list, in the same order as the other list of its pair (empty when none).

@@ -86,6 +86,11 @@ class InventoryServiceStub:
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsRequest.SerializeToString,
                 response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsResponse.FromString,
                 _registered_method=True)
+        self.ListStaleReservations = channel.unary_unary(
+                '/ticketing.inventory.v1.InventoryService/ListStaleReservations',
+                request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsRequest.SerializeToString,
+                response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsResponse.FromString,
+                _registered_method=True)
 
 
 class InventoryServiceServicer:
@@ -163,6 +168,16 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListStaleReservations(self, request, context):
+        """The bookings, across every show, whose seats are RESERVED (none of them SOLD) since before
+        `reserved_before`, in booking id order. Booking asks it for reservations it has no booking
+        for (a replica that died between reserving and storing) and releases those with
+        ReleaseSeats.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InventoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -215,6 +230,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.ReleaseSeats,
                     request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsRequest.FromString,
                     response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsResponse.SerializeToString,
+            ),
+            'ListStaleReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStaleReservations,
+                    request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsRequest.FromString,
+                    response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -489,6 +509,33 @@ class InventoryService:
             '/ticketing.inventory.v1.InventoryService/ReleaseSeats',
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsRequest.SerializeToString,
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReleaseSeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStaleReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.inventory.v1.InventoryService/ListStaleReservations',
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsRequest.SerializeToString,
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ListStaleReservationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

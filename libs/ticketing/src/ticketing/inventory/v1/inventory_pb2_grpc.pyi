@@ -56,6 +56,12 @@ class InventoryServiceStub:
     """RESERVED -> SOLD for a booking; idempotent."""
     ReleaseSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseSeatsRequest, _inventory_pb2.ReleaseSeatsResponse]
     """RESERVED or SOLD -> AVAILABLE for a booking; idempotent."""
+    ListStaleReservations: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListStaleReservationsRequest, _inventory_pb2.ListStaleReservationsResponse]
+    """The bookings, across every show, whose seats are RESERVED (none of them SOLD) since before
+    `reserved_before`, in booking id order. Booking asks it for reservations it has no booking
+    for (a replica that died between reserving and storing) and releases those with
+    ReleaseSeats.
+    """
 
 @_typing.type_check_only
 class InventoryServiceAsyncStub(InventoryServiceStub):
@@ -85,6 +91,12 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     """RESERVED -> SOLD for a booking; idempotent."""
     ReleaseSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseSeatsRequest, _inventory_pb2.ReleaseSeatsResponse]  # type: ignore[assignment]
     """RESERVED or SOLD -> AVAILABLE for a booking; idempotent."""
+    ListStaleReservations: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListStaleReservationsRequest, _inventory_pb2.ListStaleReservationsResponse]  # type: ignore[assignment]
+    """The bookings, across every show, whose seats are RESERVED (none of them SOLD) since before
+    `reserved_before`, in booking id order. Booking asks it for reservations it has no booking
+    for (a replica that died between reserving and storing) and releases those with
+    ReleaseSeats.
+    """
 
 class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
     """Seats of each show: holds, reservations for bookings, sales. Every transition that takes a
@@ -171,5 +183,17 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ReleaseSeatsResponse, _abc.Awaitable[_inventory_pb2.ReleaseSeatsResponse]]:
         """RESERVED or SOLD -> AVAILABLE for a booking; idempotent."""
+
+    @_abc_1.abstractmethod
+    def ListStaleReservations(
+        self,
+        request: _inventory_pb2.ListStaleReservationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ListStaleReservationsResponse, _abc.Awaitable[_inventory_pb2.ListStaleReservationsResponse]]:
+        """The bookings, across every show, whose seats are RESERVED (none of them SOLD) since before
+        `reserved_before`, in booking id order. Booking asks it for reservations it has no booking
+        for (a replica that died between reserving and storing) and releases those with
+        ReleaseSeats.
+        """
 
 def add_InventoryServiceServicer_to_server(servicer: InventoryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
