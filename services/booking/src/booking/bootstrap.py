@@ -8,6 +8,8 @@ from booking.adapters.catalog_client import GrpcCatalogClient
 from booking.adapters.check_ins import PgCheckInStore
 from booking.adapters.inventory_client import GrpcInventoryClient
 from booking.adapters.new_bookings import PgNewBookings
+from booking.adapters.stale_reservations import GrpcStaleReservations
+from booking.adapters.stored_booking_ids import PgStoredBookingIds
 from booking.adapters.unit_of_work import SqlUnitOfWork
 from booking.config import SERVICE, Config
 from booking.domain.tickets import TicketSigner
@@ -15,12 +17,14 @@ from booking.entrypoints import consumers
 from booking.entrypoints.errors import ERROR_TABLE
 from booking.entrypoints.grpc_servicer import BookingServicer
 from booking.entrypoints.jobs import archival_job, expiry_job
+from booking.entrypoints.unstored_reservations_job import unstored_reservations_job
 from booking.service_layer.check_ins import CheckIns
 from booking.service_layer.hot_seats import HotSeats
 from booking.service_layer.payment_events import PaymentEvents
 from booking.service_layer.ports import UnitOfWork
 from booking.service_layer.services import BookingPolicy, Bookings
 from booking.service_layer.show_cache import CachedCatalog
+from booking.service_layer.unstored_reservations import UnstoredReservationSweep
 from svckit.amqp import AmqpConnection
 from svckit.clock import SystemClock
 from svckit.consumer import IdempotentConsumer
@@ -160,6 +164,27 @@ async def create_app(config: Config) -> App:
     archival = archival_job(
         engine, uow, clock, at=config.archival_time, after_days=config.archive_after_days
     )
-    for job in (expiry, archival):
+    # The sweep's leader keeps its lock's session between runs minutes apart: on a connection of
+    # its own, not one of the few the requests and consumers share.
+    leadership = create_engine(
+        config.database_url, pool_size=1, application_name=f"{SERVICE.name}-leadership"
+    )
+    app.add_closer(leadership.dispose)
+    unstored = unstored_reservations_job(
+        leadership,
+        UnstoredReservationSweep(
+            stale=GrpcStaleReservations(
+                inventory_channel, deadline_seconds=config.upstream_deadline_seconds
+            ),
+            inventory=inventory,
+            stored=PgStoredBookingIds(engine),
+            uow=uow,
+            clock=clock,
+            booking_lifetime=policy.expires_in,
+            grace=timedelta(minutes=config.unstored_reservation_grace_minutes),
+        ),
+        every_seconds=config.unstored_reservation_sweep_seconds,
+    )
+    for job in (expiry, archival, unstored):
         app.add_task(job.name, job.run_forever)
     return app

@@ -43,6 +43,14 @@ class Config(ServiceSettings):
     expiry_batch_size: int = Field(200, ge=1, validation_alias="BOOKING_EXPIRY_BATCH_SIZE")
     archival_time: str = Field("03:00", validation_alias="ARCHIVAL_TIME")
     archive_after_days: float = Field(30.0, ge=0, validation_alias="ARCHIVE_AFTER_DAYS")
+    # Seats reserved for a booking that was never stored are released once older than the
+    # booking lifetime plus this grace (service_layer/unstored_reservations.py).
+    unstored_reservation_sweep_seconds: float = Field(
+        300.0, gt=0, validation_alias="UNSTORED_RESERVATION_SWEEP_SECONDS"
+    )
+    unstored_reservation_grace_minutes: float = Field(
+        15.0, ge=0, validation_alias="UNSTORED_RESERVATION_GRACE_MINUTES"
+    )
     show_cache_ttl_seconds: float = Field(300.0, ge=0, validation_alias="SHOW_CACHE_TTL_SECONDS")
     show_cache_size: int = Field(4096, ge=0, validation_alias="SHOW_CACHE_SIZE")
     outbox_poll_interval_seconds: float = Field(
