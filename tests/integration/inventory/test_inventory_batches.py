@@ -91,6 +91,7 @@ async def test_requests_queued_behind_busy_transactions_run_as_one_batch_each_wi
             asyncio.ensure_future(answer(reserve(inventory, show, [blocked], booking)))
             for booking in first_blockers
         ]
+
         async def both_waiting() -> bool:
             return await waiting_on_locks(db) == 2
 
@@ -109,6 +110,7 @@ async def test_requests_queued_behind_busy_transactions_run_as_one_batch_each_wi
             answer(reserve(inventory, show, [blocked], late_for_blocked)),
         ]
         sent = [asyncio.ensure_future(call) for call in crowd]
+
         async def all_queued() -> bool:
             return inventory_app.seats.queued(show.show_id) == len(sent)
 

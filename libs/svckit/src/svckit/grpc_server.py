@@ -19,9 +19,7 @@ from grpc_reflection.v1alpha import reflection
 from svckit.errors import ErrorTable
 from svckit.grpc_client import MAX_MESSAGE_BYTES
 from svckit.grpc_interceptors import (
-    AccessLogInterceptor,
-    ErrorMappingInterceptor,
-    MetricsInterceptor,
+    ServerCallInterceptor,
 )
 
 __all__ = [
@@ -84,9 +82,7 @@ def create_server(
     """
     server = grpc.aio.server(
         interceptors=[
-            AccessLogInterceptor(),
-            MetricsInterceptor(),
-            ErrorMappingInterceptor(error_table, domain=service_name),
+            ServerCallInterceptor(error_table, domain=service_name),
             *interceptors,
         ],
         options=_SERVER_OPTIONS,
