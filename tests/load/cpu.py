@@ -1,7 +1,8 @@
 """Where the CPU went during a workload, read from /proc (psutil) before and after it.
 
 Groups are the gateway (with its uvicorn workers), each service, PostgreSQL (the backends of the
-bench database, plus the server's own background processes), RabbitMQ and the load generator
+bench database, plus the server's own background processes), RabbitMQ, Redis (the gateways'
+shared rate limit) and the load generator
 (wrk, a child of this process, or this process itself for the Python drivers). ``other`` is the
 rest of the machine: on a shared machine that is whatever else ran at the same time.
 """
@@ -81,6 +82,8 @@ class CpuMeter:
                     found[process.pid] = ("postgres", process)
             elif name in ("beam.smp", "erl_child_setup"):
                 found[process.pid] = ("rabbitmq", process)
+            elif name == "redis-server":
+                found[process.pid] = ("redis", process)
         return found
 
     def snapshot(self) -> Snapshot:

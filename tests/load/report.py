@@ -58,6 +58,10 @@ def _cpu(split: dict[str, float], group: str) -> str:
     return f"{split.get(group, 0.0) * 100:.0f}"
 
 
+# Workloads given as a share of PostgreSQL alone (same run), so that machines compare.
+_SHARES = {"a": "seat maps", "c32": "bookings", "c128": "bookings", "e": "holds"}
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -86,7 +90,8 @@ def markdown(result: dict[str, Any]) -> str:
         )
     lines.append("")
     lines.append(
-        "CPU ms/req: CPU time of gateway, services, PostgreSQL and RabbitMQ per request (for f: "
+        "CPU ms/req: CPU time of gateway, services, PostgreSQL, RabbitMQ and Redis per request "
+        "(for f: "
         "per purchase; for d: per booking attempt; for g: per seat sold, over the sale). CPU %: "
         "share of one core over the measured window; other = the rest of the machine (anything "
         "else running at the time)."
@@ -101,11 +106,11 @@ def markdown(result: dict[str, Any]) -> str:
             f"them, insert booking and seat lines; {ceiling['connections']} clients, same "
             f"machine, same time): {ceiling['tps']:,.0f} tx/s."
         )
-        for name in ("c32", "c128"):
+        for name, unit in _SHARES.items():
             if name in result["workloads"]:
                 rate = result["workloads"][name]["rate"]
                 lines.append(
-                    f"- {name}: {rate:,.0f} bookings/s = {rate / ceiling['tps'] * 100:.0f} % of "
+                    f"- {name}: {rate:,.0f} {unit}/s = {rate / ceiling['tps'] * 100:.1f} % of "
                     "what PostgreSQL alone allows."
                 )
     elif ceiling.get("skipped"):
