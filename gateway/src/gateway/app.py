@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from gateway.auth import TokenSettings
+from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
@@ -38,6 +40,7 @@ from gateway.routes.methods import install_method_answers
 from gateway.routes.queue import router as queue_router
 from gateway.routes.seat_stream import router as seat_stream_router
 from gateway.seat_changes import SeatChangeHub
+from gateway.seat_map_cache import SeatMapCache
 from gateway.state import Gateway
 from gateway.upstreams import Upstreams
 from gateway.web import install_storefront
@@ -102,17 +105,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     limiter = create_rate_limiter(
         config.rate_limit_per_minute, config.redis_url, key_prefix=config.rate_limit_key_prefix
     )
+    public_seat_maps = SeatMapCache[SharedReply](
+        config.public_seat_map_shows, config.public_seat_map_seconds, clock=app.state.clock
+    )
     app.state.gateway = Gateway(
         config=config,
         upstreams=upstreams,
         idempotency=store,
         limiter=limiter,
         seat_maps=RenderCache(config.seat_map_cache_size),
+        public_seat_maps=public_seat_maps,
     )
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
     )
-    seat_changes = SeatChangeHub(config.seat_changes_database_url or config.database_url)
+    # Started whatever else runs: the anonymous seat maps are kept only while it listens.
+    seat_changes = SeatChangeHub(
+        config.seat_changes_database_url or config.database_url, seat_maps=public_seat_maps
+    )
     app.state.seat_changes = seat_changes
     listener = asyncio.create_task(seat_changes.run(), name="seat-changes")
     tune_gc()
@@ -160,7 +170,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(config: Config) -> FastAPI:
+def create_app(config: Config, *, clock: Callable[[], float] = time.monotonic) -> FastAPI:
+    """The gateway; ``clock`` (monotonic seconds) is what its anonymous seat maps age by."""
     app = FastAPI(
         title="Ticketing API",
         version=VERSION,
@@ -182,6 +193,7 @@ def create_app(config: Config) -> FastAPI:
         ],
     )
     app.state.config = config
+    app.state.clock = clock
     app.state.metrics_multiproc_dir = config.metrics_multiproc_dir
     app.state.token_settings = TokenSettings(
         secret=config.jwt_secret,

@@ -76,6 +76,12 @@ class Config(DatabaseSettings):
     )
     max_body_bytes: int = Field(1024 * 1024, ge=1024, validation_alias="MAX_BODY_BYTES")
     seat_map_cache_size: int = Field(256, ge=0, validation_alias="SEAT_MAP_CACHE_SIZE")
+    # Anonymous seat maps kept in each process (gateway.seat_map_cache): how many shows, and for
+    # how long at most; 0 keeps none (every anonymous read asks inventory).
+    public_seat_map_shows: int = Field(512, ge=0, validation_alias="PUBLIC_SEAT_MAP_SHOWS")
+    public_seat_map_seconds: float = Field(
+        1.0, ge=0, le=1.0, validation_alias="PUBLIC_SEAT_MAP_SECONDS"
+    )
     cors_allow_origins: CommaSeparated = Field((), validation_alias="CORS_ALLOW_ORIGINS")
     metrics_multiproc_dir: str | None = Field(None, validation_alias=PROMETHEUS_MULTIPROC_DIR)
 

@@ -10,6 +10,9 @@ buffer, and puts each change on the queue of every subscriber of its show: the c
 is one JSON decode and encode plus one queue put per subscriber. A client that reconnects with
 ``Last-Event-ID`` gets the changes after that id from the buffer; when the id is no longer (or
 not yet) there, or while the listening connection was lost, it is told to reload the map.
+
+The same feed keeps the process's anonymous seat maps (``gateway.seat_map_cache``) honest: each
+change drops its show's map, and the cache keeps maps only while this connection is listening.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 import psycopg
 
+from gateway.seat_map_cache import SeatMapCache
 from svckit.db import libpq_url
 from svckit.logging import get_logger
 
@@ -83,8 +87,15 @@ def render(payload: dict[str, Any]) -> SeatChange:
 
 
 class SeatChangeHub:
-    def __init__(self, database_url: str, *, buffer_per_show: int = BUFFER_PER_SHOW) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        buffer_per_show: int = BUFFER_PER_SHOW,
+        seat_maps: SeatMapCache[Any] | None = None,
+    ) -> None:
         self._conninfo = libpq_url(database_url)
+        self._seat_maps = seat_maps if seat_maps is not None else SeatMapCache[Any](0, 0.0)
         self._buffer_per_show = buffer_per_show
         self._buffers: OrderedDict[str, deque[SeatChange]] = OrderedDict()
         self._subscribers: dict[str, set[Subscription]] = {}
@@ -97,34 +108,54 @@ class SeatChangeHub:
 
     async def run(self) -> None:
         """LISTEN until cancelled, reconnecting after a lost connection."""
-        while True:
-            try:
-                conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-            except psycopg.Error as exc:
-                log.warning("seat_changes.connect_failed", error=str(exc))
+        try:
+            while True:
+                try:
+                    conn = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+                except psycopg.Error as exc:
+                    log.warning("seat_changes.connect_failed", error=str(exc))
+                    await asyncio.sleep(RECONNECT_SECONDS)
+                    continue
+                try:
+                    async with conn:
+                        await conn.execute(f"LISTEN {CHANNEL}")
+                        self.listening.set()
+                        self._seat_maps.start()
+                        log.info("seat_changes.listening", channel=CHANNEL)
+                        async for notify in conn.notifies():
+                            self._received(notify.payload)
+                except psycopg.Error as exc:
+                    log.warning("seat_changes.connection_lost", error=str(exc))
+                self._lost()
                 await asyncio.sleep(RECONNECT_SECONDS)
-                continue
-            try:
-                async with conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
-                    self.listening.set()
-                    log.info("seat_changes.listening", channel=CHANNEL)
-                    async for notify in conn.notifies():
-                        self.publish(render(json.loads(notify.payload)))
-            except psycopg.Error as exc:
-                log.warning("seat_changes.connection_lost", error=str(exc))
-            self._lost()
-            await asyncio.sleep(RECONNECT_SECONDS)
+        finally:
+            self._seat_maps.stop()  # nobody tells it of changes any more
+
+    def _received(self, payload: str) -> None:
+        try:
+            change = render(json.loads(payload))
+        except (ValueError, KeyError, TypeError) as exc:
+            # Not inventory's shape: which show changed cannot be told, so nothing is trusted.
+            log.warning("seat_changes.unreadable", error=repr(exc), payload=payload[:200])
+            self._seat_maps.invalidate_all()
+            self._reload_everyone()
+            return
+        self.publish(change)
 
     def _lost(self) -> None:
         """Changes may have been missed: no buffer can be trusted, every stream must reload."""
         self.listening.clear()
+        self._seat_maps.stop()
         self._buffers.clear()
+        self._reload_everyone()
+
+    def _reload_everyone(self) -> None:
         for subscriptions in self._subscribers.values():
             for subscription in subscriptions:
                 subscription.offer(RELOAD)
 
     def publish(self, change: SeatChange) -> None:
+        self._seat_maps.invalidate(change.show_id)
         buffer = self._buffers.get(change.show_id)
         if buffer is None:
             buffer = self._buffers[change.show_id] = deque(maxlen=self._buffer_per_show)

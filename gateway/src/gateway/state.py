@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from starlette.responses import Response
 
+from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.errors import InvalidArgument
 from gateway.idempotency import IdempotencyStore, KeyScope, request_fingerprint
 from gateway.rate_limit import RateLimiter
 from gateway.render_cache import RenderCache
 from gateway.schemas.common import IDEMPOTENCY_KEY_PATTERN
+from gateway.seat_map_cache import SeatMapCache
 from gateway.upstreams import Upstreams
 from svckit.identity import Caller
 
 __all__ = ["Gateway", "IdempotencyKey", "State", "one_idempotency_key"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +32,29 @@ class Gateway:
     idempotency: IdempotencyStore
     limiter: RateLimiter
     seat_maps: RenderCache
+    public_seat_maps: SeatMapCache[SharedReply]
+
+    async def seat_write(
+        self,
+        show_id: str | None,
+        service: str,
+        method: Callable[..., Awaitable[T]],
+        request: Any,
+        caller: Caller,
+    ) -> T:
+        """``upstreams.call`` of a write that may change the show's seats (None: any show's).
+        The show's anonymous map is read again after it whatever the outcome (a write that
+        timed out may still have committed), so the writer sees its own write."""
+        try:
+            return await self.upstreams.call(service, method, request, caller)
+        finally:
+            self.seats_changed(show_id)
+
+    def seats_changed(self, show_id: str | None) -> None:
+        if show_id is None:
+            self.public_seat_maps.invalidate_all()
+        else:
+            self.public_seat_maps.invalidate(show_id)
 
     async def idempotent(
         self,

@@ -3,6 +3,7 @@ gRPC services on real servers (see fakes.py), driven over ASGI with httpx."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from typing import Any
@@ -63,10 +64,13 @@ def upstream(fakes: Fakes) -> Fakes:
 async def start_gateway(
     database_url: str, gateway_schema: str, upstream: Fakes, redis_url: str, rate_limit_prefix: str
 ) -> AsyncIterator[StartGateway]:
-    """Start gateways (keyword overrides go to its Config); all are stopped after the test."""
+    """Start gateways (keyword overrides go to its Config; ``clock`` is what its anonymous seat
+    maps age by); all are stopped after the test."""
     async with AsyncExitStack() as stack:
 
-        async def start(**overrides: Any) -> httpx.AsyncClient:
+        async def start(
+            *, clock: Callable[[], float] = time.monotonic, **overrides: Any
+        ) -> httpx.AsyncClient:
             settings: dict[str, Any] = {
                 "database_url": database_url,
                 "jwt_secret": JWT_SECRET,
@@ -78,7 +82,7 @@ async def start_gateway(
                 **upstream.addresses(),
             }
             settings.update(overrides)
-            app = create_app(Config(**settings))
+            app = create_app(Config(**settings), clock=clock)
             await stack.enter_async_context(app.router.lifespan_context(app))
             return await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gateway")

@@ -52,8 +52,8 @@ async def hold_best_seats(gw: State, caller: Authenticated, body: HoldBestSeatsR
         count=body.count,
         tier=common_pb2.SeatTier.Value(f"SEAT_TIER_{body.tier or 'UNSPECIFIED'}"),
     )
-    reply = await gw.upstreams.call(
-        "inventory", gw.upstreams.inventory.HoldBestSeats, request, caller
+    reply = await gw.seat_write(
+        request.show_id, "inventory", gw.upstreams.inventory.HoldBestSeats, request, caller
     )
     return json_response(_best_hold(reply), 201)
 

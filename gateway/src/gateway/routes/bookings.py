@@ -53,7 +53,9 @@ async def hold_seats(gw: State, caller: Authenticated, body: HoldSeatsRequest) -
         user_id=user_id,
         seat_ids=[str(seat) for seat in body.show_seat_ids],
     )
-    reply = await gw.upstreams.call("inventory", gw.upstreams.inventory.HoldSeats, request, caller)
+    reply = await gw.seat_write(
+        request.show_id, "inventory", gw.upstreams.inventory.HoldSeats, request, caller
+    )
     return json_response(render.holds(reply), 201)
 
 
@@ -74,8 +76,8 @@ async def release_holds(
     request = inventory_pb2.ReleaseHoldsRequest(
         user_id=str(user_id), show_id=str(show_id) if show_id else ""
     )
-    reply = await gw.upstreams.call(
-        "inventory", gw.upstreams.inventory.ReleaseHolds, request, caller
+    reply = await gw.seat_write(
+        request.show_id or None, "inventory", gw.upstreams.inventory.ReleaseHolds, request, caller
     )
     return json_response({"released": reply.released})
 
@@ -111,8 +113,8 @@ async def create_booking(
     )
 
     async def create() -> Response:
-        reply = await gw.upstreams.call(
-            "booking", gw.upstreams.booking.CreateBooking, rpc_request, caller
+        reply = await gw.seat_write(
+            rpc_request.show_id, "booking", gw.upstreams.booking.CreateBooking, rpc_request, caller
         )
         return json_response(render.booking(reply), 201)
 
@@ -188,4 +190,7 @@ async def cancel_booking(
         booking_id=str(booking_id), reason=body.reason if body else ""
     )
     reply = await gw.upstreams.call("booking", gw.upstreams.booking.CancelBooking, request, caller)
+    # Inventory frees the seats when it takes the cancellation event; that change reaches the
+    # map through the LISTEN. Dropped here too, as after every write that touches seats.
+    gw.seats_changed(reply.show_id)
     return json_response(render.booking(reply))

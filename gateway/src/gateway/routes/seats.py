@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from starlette.responses import Response
 
 from gateway.auth import OPTIONAL_BEARER, MaybeAuthenticated, ensure_acts_for, require_identity
+from gateway.conditional import PRIVATE, SharedReply
 from gateway.rendering import seats as render
 from gateway.responses import json_bytes_response, json_response
 from gateway.routes import API_PREFIX
 from gateway.schemas.common import error_responses
-from gateway.schemas.seats import AvailableSeatsResponse, ScreenLayoutResponse, SeatMapResponse
-from gateway.state import State
+from gateway.schemas.seats import (
+    SEAT_MAP_CACHING,
+    AvailableSeatsResponse,
+    ScreenLayoutResponse,
+    SeatMapResponse,
+)
+from gateway.state import Gateway, State
+from svckit.identity import Caller
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.inventory.v1 import inventory_pb2
 
@@ -28,8 +35,13 @@ ShowId = Annotated[UUID, Path(alias="showId")]
     response_model=SeatMapResponse,
     summary="Seat map of a show",
     description="Every seat with its status and a summary. With a token (or `userId`, which "
-    "must be the token's subject) the viewer's own holds show as `held_by_me`.",
-    responses=error_responses(400, 401, 403, 404, 503, 504),
+    "must be the token's subject) the viewer's own holds show as `held_by_me`; that map is "
+    "`private, no-store`. The anonymous map (no token, no `userId`) is the same for everyone: it "
+    "carries an `ETag` and `Cache-Control: public, max-age=1`, and `If-None-Match` with its "
+    "`ETag` is answered 304 without a body while it has not changed. It may be up to a second "
+    "behind a change made elsewhere; follow the seat stream (`/events`) to see changes as they "
+    "commit.",
+    responses={**SEAT_MAP_CACHING, **error_responses(400, 401, 403, 404, 503, 504)},
     openapi_extra=OPTIONAL_BEARER,
 )
 async def seat_map(
@@ -37,15 +49,32 @@ async def seat_map(
     caller: MaybeAuthenticated,
     show_id: ShowId,
     user_id: Annotated[UUID | None, Query(alias="userId")] = None,
+    if_none_match: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="The `ETag` of the anonymous map the client has; 304 if it is current.",
+        ),
+    ] = None,
 ) -> Response:
     viewer = caller.user_id or ""
     if user_id is not None:
         require_identity(caller, "userId names a viewer; send that user's bearer token")
         viewer = str(user_id)
         ensure_acts_for(caller, viewer)
-    request = inventory_pb2.GetSeatMapRequest(show_id=str(show_id), viewer_user_id=viewer)
+    show = str(show_id)
+    if not viewer:
+        shared = await gw.public_seat_maps.get(show, lambda: _public_seat_map(gw, show, caller))
+        return shared.response(if_none_match)
+    request = inventory_pb2.GetSeatMapRequest(show_id=show, viewer_user_id=viewer)
     reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, request, caller)
-    return json_bytes_response(gw.seat_maps.render(reply, _render_seat_map))
+    return json_bytes_response(gw.seat_maps.render(reply, _render_seat_map), headers=PRIVATE)
+
+
+async def _public_seat_map(gw: Gateway, show_id: str, caller: Caller) -> SharedReply:
+    request = inventory_pb2.GetSeatMapRequest(show_id=show_id)
+    reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, request, caller)
+    return SharedReply.of(gw.seat_maps.render(reply, _render_seat_map))
 
 
 def _render_seat_map(reply: bytes) -> dict[str, Any]:

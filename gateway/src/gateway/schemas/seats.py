@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -131,3 +131,33 @@ class ScreenLayoutResponse(ResponseModel):
     name: str
     capacity: int
     rows: list[LayoutRowView]
+
+
+_ETAG = {
+    "description": "Only on an anonymous map: a strong validator of the body; send it back as "
+    "`If-None-Match` to be answered 304 while the map has not changed.",
+    "schema": {"type": "string", "example": '"5f1c0e9a7b3d2c4e6a8b0d1f"'},
+}
+_CACHE_CONTROL = {
+    "description": "`public, max-age=1` on an anonymous map (any cache may keep it for a "
+    "second); `private, no-store` on a viewer's own, which no cache may keep.",
+    "schema": {"type": "string", "enum": ["public, max-age=1", "private, no-store"]},
+}
+_PUBLIC_CACHE_CONTROL = {
+    "description": "Any cache may keep the map for a second.",
+    "schema": {"type": "string", "enum": ["public, max-age=1"]},
+}
+_VARY = {
+    "description": "`Authorization` on an anonymous map: it is not the map of a viewer with a "
+    "token.",
+    "schema": {"type": "string"},
+}
+
+SEAT_MAP_CACHING: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"ETag": _ETAG, "Cache-Control": _CACHE_CONTROL, "Vary": _VARY}},
+    304: {
+        "description": "Not modified: the anonymous map is still the one `If-None-Match` names.",
+        "headers": {"ETag": _ETAG, "Cache-Control": _PUBLIC_CACHE_CONTROL, "Vary": _VARY},
+    },
+}
+"""The seat map's caching headers and its 304, for the OpenAPI document."""
