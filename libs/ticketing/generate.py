@@ -15,6 +15,7 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
+from google.rpc import status_pb2
 from grpc_tools import protoc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,10 +28,13 @@ def generate(out_root: Path) -> None:
     out_root.mkdir(parents=True, exist_ok=True)
     protos = sorted(str(p.relative_to(PROTOS)) for p in PROTOS.rglob("*.proto"))
     well_known = str(resources.files("grpc_tools") / "_proto")
+    # google/rpc/*.proto (google.rpc.Status), shipped with googleapis-common-protos.
+    common = str(Path(status_pb2.__file__).resolve().parents[2])
     args = [
         "protoc",
         f"-I{PROTOS}",
         f"-I{well_known}",
+        f"-I{common}",
         f"--python_out={out_root}",
         f"--grpc_python_out={out_root}",
         f"--mypy_out={out_root}",

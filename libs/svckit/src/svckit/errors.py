@@ -46,7 +46,9 @@ __all__ = [
     "error_reason",
     "lookup_status",
     "rich_status",
+    "rpc_error_of",
     "status_for_exception",
+    "status_message",
 ]
 
 ErrorInfoOf = Callable[[Any], tuple[str, Mapping[str, str]]]
@@ -65,6 +67,7 @@ ErrorTable = Mapping[type[Exception], grpc.StatusCode | StatusWithInfo]
 INTERNAL_MESSAGE = "internal error"
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_DETAILS_TRAILER = "grpc-status-details-bin"
 
 
 class _Status(NamedTuple):
@@ -139,6 +142,31 @@ def status_for_exception(
     return rich_status(
         entry, str(exc), reason=error_reason(exc), metadata=_error_details(exc), domain=domain
     )
+
+
+def status_message(status: grpc.Status) -> status_pb2.Status:
+    """The ``google.rpc.Status`` that ``status`` carries (code, message, details), to answer one
+    item of a batch with what a call of its own would have failed with."""
+    for key, value in status.trailing_metadata or ():
+        if key == _DETAILS_TRAILER and isinstance(value, bytes):
+            return status_pb2.Status.FromString(value)
+    return status_pb2.Status(code=status.code.value[0], message=status.details or "")
+
+
+def rpc_error_of(status: status_pb2.Status) -> grpc.aio.AioRpcError:
+    """The error a call of its own would have raised for an item of a batch that failed with
+    ``status``: its code, message and details, as :class:`UpstreamErrors` and
+    :func:`error_info_from_rpc_error` read them."""
+    code = _CODES.get(status.code, grpc.StatusCode.UNKNOWN)
+    return grpc.aio.AioRpcError(
+        code,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata((_DETAILS_TRAILER, status.SerializeToString())),
+        details=status.message,
+    )
+
+
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
 
 
 def error_info_from_rpc_error(error: grpc.RpcError) -> error_details_pb2.ErrorInfo | None:

@@ -38,6 +38,7 @@ __all__ = [
     "MetricsInterceptor",
     "ServerCallInterceptor",
     "UnaryUnaryServerInterceptor",
+    "status_of_failure",
 ]
 
 Behavior = Callable[[Any, Any], Any]
@@ -215,35 +216,38 @@ class ErrorMappingInterceptor(UnaryUnaryServerInterceptor):
         except (grpc.aio.AbortError, asyncio.CancelledError):
             raise
         except Exception as exc:
-            status = status_for_exception(exc, self._table, domain=self._domain)
-            if status is None:
-                status = self._unmapped(exc)
-            await context.abort_with_status(status)
+            await context.abort_with_status(status_of_failure(exc, self._table, self._domain))
             raise  # unreachable: abort_with_status raises AbortError
 
-    def _unmapped(self, exc: Exception) -> grpc.Status:
-        if isinstance(exc, grpc.aio.AioRpcError) and exc.code() in _PASSED_THROUGH_UPSTREAM:
-            code: grpc.StatusCode = exc.code()
-            log.warning("grpc.upstream_failed", code=code.name, details=exc.details())
-            return rich_status(
-                code,
-                _PASSED_THROUGH_UPSTREAM[code],
-                reason=f"UPSTREAM_{code.name}",
-                domain=self._domain,
-                extra_trailers=[("grpc-retry-pushback-ms", "-1")],
-            )
-        if database_unavailable(exc):
-            log.warning("grpc.database_unavailable", error=str(exc).splitlines()[0])
-            return rich_status(
-                grpc.StatusCode.UNAVAILABLE,
-                "the database is unavailable; try again",
-                reason="DATABASE_UNAVAILABLE",
-                domain=self._domain,
-            )
-        log.exception("grpc.unhandled_exception", error_type=type(exc).__name__)
+
+def status_of_failure(exc: Exception, table: ErrorTable, domain: str = "") -> grpc.Status:
+    """The status a call that raised ``exc`` ends with (ErrorMappingInterceptor); also what one
+    item of a batch answer says when the item raised ``exc``."""
+    status = status_for_exception(exc, table, domain=domain)
+    return status if status is not None else _unmapped(exc, domain)
+
+
+def _unmapped(exc: Exception, domain: str) -> grpc.Status:
+    if isinstance(exc, grpc.aio.AioRpcError) and exc.code() in _PASSED_THROUGH_UPSTREAM:
+        code: grpc.StatusCode = exc.code()
+        log.warning("grpc.upstream_failed", code=code.name, details=exc.details())
         return rich_status(
-            grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE, reason="INTERNAL", domain=self._domain
+            code,
+            _PASSED_THROUGH_UPSTREAM[code],
+            reason=f"UPSTREAM_{code.name}",
+            domain=domain,
+            extra_trailers=[("grpc-retry-pushback-ms", "-1")],
         )
+    if database_unavailable(exc):
+        log.warning("grpc.database_unavailable", error=str(exc).splitlines()[0])
+        return rich_status(
+            grpc.StatusCode.UNAVAILABLE,
+            "the database is unavailable; try again",
+            reason="DATABASE_UNAVAILABLE",
+            domain=domain,
+        )
+    log.exception("grpc.unhandled_exception", error_type=type(exc).__name__)
+    return rich_status(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE, reason="INTERNAL", domain=domain)
 
 
 class ServerCallInterceptor(UnaryUnaryServerInterceptor):

@@ -7,7 +7,9 @@ callers (booking's hot seats, the gateway) read by the same generated names.
 from __future__ import annotations
 
 import grpc
+from google.rpc import status_pb2
 
+from inventory.config import SERVICE
 from inventory.domain.errors import (
     AdmissionRequired,
     ConcurrentUpdate,
@@ -20,7 +22,8 @@ from inventory.domain.errors import (
     ShowAlreadyStarted,
     WaitingRoomUnavailable,
 )
-from svckit.errors import ErrorTable, StatusWithInfo
+from svckit.errors import ErrorTable, StatusWithInfo, status_message
+from svckit.grpc_interceptors import status_of_failure
 from svckit.proto_values import metadata_of
 from ticketing.inventory.v1 import inventory_pb2
 
@@ -55,3 +58,9 @@ ERROR_TABLE: ErrorTable = {
     AdmissionRequired: StatusWithInfo(grpc.StatusCode.PERMISSION_DENIED, admission_required_info),
     WaitingRoomUnavailable: grpc.StatusCode.UNAVAILABLE,
 }
+
+
+def failed_item(exc: Exception) -> status_pb2.Status:
+    """One item of a batch that raised ``exc``: the status its own call would have ended with
+    (through the same table; an unmapped error is INTERNAL and logged)."""
+    return status_message(status_of_failure(exc, ERROR_TABLE, SERVICE.name))

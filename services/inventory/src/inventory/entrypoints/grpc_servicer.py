@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from inventory.domain.errors import InvalidRequest
 from inventory.entrypoints import proto_mapping as mapping
+from inventory.entrypoints.errors import failed_item
 from inventory.service_layer.housekeeping import StaleReservations
 from inventory.service_layer.services import SeatService
 from svckit.proto_values import to_timestamp
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
 Context = Any
+
+MAX_RESERVATIONS_PER_BATCH = 64  # inventory.proto's bound on ReserveSeatsBatch
 
 
 class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
@@ -89,6 +94,28 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
             seat_ids=list(request.seat_ids),
         )
         return mapping.reservation(reservation)
+
+    async def ReserveSeatsBatch(
+        self, request: inventory_pb2.ReserveSeatsBatchRequest, context: Context
+    ) -> inventory_pb2.ReserveSeatsBatchResponse:
+        """Every item through ``reserve_seats`` at once: the items of one show all queue before
+        the first of them runs, so the service's batcher applies them in one transaction."""
+        if len(request.reservations) > MAX_RESERVATIONS_PER_BATCH:
+            raise InvalidRequest(
+                "reservations",
+                f"at most {MAX_RESERVATIONS_PER_BATCH} reservations in one batch",
+            )
+        results = await asyncio.gather(*map(self._reserve_item, request.reservations))
+        return inventory_pb2.ReserveSeatsBatchResponse(results=results)
+
+    async def _reserve_item(
+        self, request: inventory_pb2.ReserveSeatsRequest
+    ) -> inventory_pb2.ReserveSeatsResult:
+        try:
+            reply = await self.ReserveSeats(request, None)
+        except Exception as exc:
+            return inventory_pb2.ReserveSeatsResult(failed=failed_item(exc))
+        return inventory_pb2.ReserveSeatsResult(reserved=reply)
 
     async def ConfirmSeats(
         self, request: inventory_pb2.ConfirmSeatsRequest, context: Context

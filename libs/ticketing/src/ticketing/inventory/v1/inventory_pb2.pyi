@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 from ticketing.common.v1 import common_pb2 as _common_pb2
 import builtins as _builtins
 import sys
@@ -56,13 +57,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     DESCRIPTOR: _descriptor.EnumDescriptor
     ERROR_REASON_UNSPECIFIED: _ErrorReason.ValueType  # 0
     SEATS_UNAVAILABLE: _ErrorReason.ValueType  # 1
-    """ALREADY_EXISTS from HoldSeats or ReserveSeats: some requested seats are held by another user
-    or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
-    SeatsUnavailableMetadata, each under its field name.
+    """ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): some
+    requested seats are held by another user or booked, and the call changed nothing. The
+    ErrorInfo's metadata holds the fields of SeatsUnavailableMetadata, each under its field
+    name.
     """
     ADMISSION_REQUIRED: _ErrorReason.ValueType  # 2
-    """PERMISSION_DENIED from HoldSeats or ReserveSeats: a waiting room guards the show and the user
-    holds no valid admission pass (ticketing.waitingroom.v1); the call changed nothing.
+    """PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): a
+    waiting room guards the show and the user holds no valid admission pass
+    (ticketing.waitingroom.v1); the call changed nothing.
     """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
@@ -72,13 +75,15 @@ class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
 
 ERROR_REASON_UNSPECIFIED: ErrorReason.ValueType  # 0
 SEATS_UNAVAILABLE: ErrorReason.ValueType  # 1
-"""ALREADY_EXISTS from HoldSeats or ReserveSeats: some requested seats are held by another user
-or booked, and the call changed nothing. The ErrorInfo's metadata holds the fields of
-SeatsUnavailableMetadata, each under its field name.
+"""ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): some
+requested seats are held by another user or booked, and the call changed nothing. The
+ErrorInfo's metadata holds the fields of SeatsUnavailableMetadata, each under its field
+name.
 """
 ADMISSION_REQUIRED: ErrorReason.ValueType  # 2
-"""PERMISSION_DENIED from HoldSeats or ReserveSeats: a waiting room guards the show and the user
-holds no valid admission pass (ticketing.waitingroom.v1); the call changed nothing.
+"""PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): a
+waiting room guards the show and the user holds no valid admission pass
+(ticketing.waitingroom.v1); the call changed nothing.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
 
@@ -661,6 +666,84 @@ class ReserveSeatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReserveSeatsResponse: _TypeAlias = ReserveSeatsResponse  # noqa: Y015
+
+@_typing.final
+class ReserveSeatsBatchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reservations(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReserveSeatsRequest]:
+        """At most 64 reservations, of one show or several."""
+
+    def __init__(
+        self,
+        *,
+        reservations: _abc.Iterable[Global___ReserveSeatsRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["reservations", b"reservations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReserveSeatsBatchRequest: _TypeAlias = ReserveSeatsBatchRequest  # noqa: Y015
+
+@_typing.final
+class ReserveSeatsResult(_message.Message):
+    """The answer to one reservation of a batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def reserved(self) -> Global___ReserveSeatsResponse:
+        """What ReserveSeats returns for it."""
+
+    @_builtins.property
+    def failed(self) -> _status_pb2.Status:
+        """What a failed ReserveSeats call for it would carry: its code, message and details (the
+        google.rpc.ErrorInfo, with the reasons of ErrorReason below). Never OK.
+        """
+
+    def __init__(
+        self,
+        *,
+        reserved: Global___ReserveSeatsResponse | None = ...,
+        failed: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["failed", b"failed", "reserved", b"reserved", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["failed", b"failed", "reserved", b"reserved", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["reserved", "failed"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___ReserveSeatsResult: _TypeAlias = ReserveSeatsResult  # noqa: Y015
+
+@_typing.final
+class ReserveSeatsBatchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReserveSeatsResult]:
+        """One per reservation, in the order of the request."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___ReserveSeatsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReserveSeatsBatchResponse: _TypeAlias = ReserveSeatsBatchResponse  # noqa: Y015
 
 @_typing.final
 class ConfirmSeatsRequest(_message.Message):

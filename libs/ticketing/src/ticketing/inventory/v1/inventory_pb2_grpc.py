@@ -76,6 +76,11 @@ class InventoryServiceStub:
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsRequest.SerializeToString,
                 response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsResponse.FromString,
                 _registered_method=True)
+        self.ReserveSeatsBatch = channel.unary_unary(
+                '/ticketing.inventory.v1.InventoryService/ReserveSeatsBatch',
+                request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchRequest.SerializeToString,
+                response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchResponse.FromString,
+                _registered_method=True)
         self.ConfirmSeats = channel.unary_unary(
                 '/ticketing.inventory.v1.InventoryService/ConfirmSeats',
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ConfirmSeatsRequest.SerializeToString,
@@ -154,6 +159,17 @@ class InventoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveSeatsBatch(self, request, context):
+        """Several reservations in one call, each exactly as ReserveSeats would make it on its own:
+        reservations of one show that arrive together are applied in one transaction, and each
+        gets its own answer (one refused leaves the others alone). Idempotent by each booking_id,
+        so a batch whose answer was lost may be sent again, whole or item by item. At most 64
+        items; beyond that the whole call is INVALID_ARGUMENT and nothing is reserved.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ConfirmSeats(self, request, context):
         """RESERVED -> SOLD for a booking; idempotent.
         """
@@ -220,6 +236,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.ReserveSeats,
                     request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsRequest.FromString,
                     response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsResponse.SerializeToString,
+            ),
+            'ReserveSeatsBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveSeatsBatch,
+                    request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchRequest.FromString,
+                    response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchResponse.SerializeToString,
             ),
             'ConfirmSeats': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmSeats,
@@ -455,6 +476,33 @@ class InventoryService:
             '/ticketing.inventory.v1.InventoryService/ReserveSeats',
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsRequest.SerializeToString,
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveSeatsBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.inventory.v1.InventoryService/ReserveSeatsBatch',
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchRequest.SerializeToString,
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.ReserveSeatsBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -52,6 +52,13 @@ class InventoryServiceStub:
     ReleaseHolds: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseHoldsRequest, _inventory_pb2.ReleaseHoldsResponse]
     ReserveSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsRequest, _inventory_pb2.ReserveSeatsResponse]
     """Marks the seats RESERVED for a booking; idempotent by booking_id."""
+    ReserveSeatsBatch: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsBatchRequest, _inventory_pb2.ReserveSeatsBatchResponse]
+    """Several reservations in one call, each exactly as ReserveSeats would make it on its own:
+    reservations of one show that arrive together are applied in one transaction, and each
+    gets its own answer (one refused leaves the others alone). Idempotent by each booking_id,
+    so a batch whose answer was lost may be sent again, whole or item by item. At most 64
+    items; beyond that the whole call is INVALID_ARGUMENT and nothing is reserved.
+    """
     ConfirmSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ConfirmSeatsRequest, _inventory_pb2.ConfirmSeatsResponse]
     """RESERVED -> SOLD for a booking; idempotent."""
     ReleaseSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseSeatsRequest, _inventory_pb2.ReleaseSeatsResponse]
@@ -87,6 +94,13 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     ReleaseHolds: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseHoldsRequest, _inventory_pb2.ReleaseHoldsResponse]  # type: ignore[assignment]
     ReserveSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsRequest, _inventory_pb2.ReserveSeatsResponse]  # type: ignore[assignment]
     """Marks the seats RESERVED for a booking; idempotent by booking_id."""
+    ReserveSeatsBatch: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReserveSeatsBatchRequest, _inventory_pb2.ReserveSeatsBatchResponse]  # type: ignore[assignment]
+    """Several reservations in one call, each exactly as ReserveSeats would make it on its own:
+    reservations of one show that arrive together are applied in one transaction, and each
+    gets its own answer (one refused leaves the others alone). Idempotent by each booking_id,
+    so a batch whose answer was lost may be sent again, whole or item by item. At most 64
+    items; beyond that the whole call is INVALID_ARGUMENT and nothing is reserved.
+    """
     ConfirmSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ConfirmSeatsRequest, _inventory_pb2.ConfirmSeatsResponse]  # type: ignore[assignment]
     """RESERVED -> SOLD for a booking; idempotent."""
     ReleaseSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ReleaseSeatsRequest, _inventory_pb2.ReleaseSeatsResponse]  # type: ignore[assignment]
@@ -167,6 +181,19 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.ReserveSeatsResponse, _abc.Awaitable[_inventory_pb2.ReserveSeatsResponse]]:
         """Marks the seats RESERVED for a booking; idempotent by booking_id."""
+
+    @_abc_1.abstractmethod
+    def ReserveSeatsBatch(
+        self,
+        request: _inventory_pb2.ReserveSeatsBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.ReserveSeatsBatchResponse, _abc.Awaitable[_inventory_pb2.ReserveSeatsBatchResponse]]:
+        """Several reservations in one call, each exactly as ReserveSeats would make it on its own:
+        reservations of one show that arrive together are applied in one transaction, and each
+        gets its own answer (one refused leaves the others alone). Idempotent by each booking_id,
+        so a batch whose answer was lost may be sent again, whole or item by item. At most 64
+        items; beyond that the whole call is INVALID_ARGUMENT and nothing is reserved.
+        """
 
     @_abc_1.abstractmethod
     def ConfirmSeats(
