@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from booking.adapters.catalog_client import GrpcCatalogClient
@@ -38,6 +39,16 @@ from svckit.service import ServiceProcess
 from ticketing.booking.v1 import booking_pb2_grpc
 from ticketing.catalog.v1 import catalog_pb2
 from ticketing.inventory.v1 import inventory_pb2
+
+
+def counted(batch: str) -> Callable[[int, str], None]:
+    """Counts the runs of a write batcher (svckit.metrics) under ``batch``."""
+
+    def count(size: int, how: str) -> None:
+        WRITE_BATCHES.labels(batch, how).inc()
+        WRITE_BATCHED_REQUESTS.labels(batch, how).inc(size)
+
+    return count
 
 
 class App(ServiceProcess):
@@ -87,16 +98,16 @@ async def create_app(config: Config) -> App:
         ttl_seconds=config.show_cache_ttl_seconds,
     )
     inventory = GrpcInventoryClient(
-        inventory_channel, deadline_seconds=config.upstream_deadline_seconds
+        inventory_channel,
+        deadline_seconds=config.upstream_deadline_seconds,
+        batch_size=config.inventory_batch_size,
+        on_batch=counted("reservations"),
     )
     # One memory of hot seats for every path that books seats or gives them back.
     hot_seats = HotSeats()
-
-    def counted(size: int, how: str) -> None:
-        WRITE_BATCHES.labels("new-bookings", how).inc()
-        WRITE_BATCHED_REQUESTS.labels("new-bookings", how).inc(size)
-
-    new_bookings = PgNewBookings(pool, batch_size=config.booking_batch_size, on_batch=counted)
+    new_bookings = PgNewBookings(
+        pool, batch_size=config.booking_batch_size, on_batch=counted("new-bookings")
+    )
     bookings = Bookings(
         uow=uow,
         new_bookings=new_bookings,
@@ -133,7 +144,8 @@ async def create_app(config: Config) -> App:
     app.on_start(amqp.connect)
     app.add_closer(engine.dispose, pool.close, amqp.close)
     app.add_closer(catalog_channel.close, inventory_channel.close)
-    app.add_closer(new_bookings.close)  # first: the bookings in a batch are stored and answered
+    app.add_closer(new_bookings.close)  # the bookings in a batch are stored and answered
+    app.add_closer(inventory.close)  # first: the reservations in a batch are answered
     app.add_consumer(
         IdempotentConsumer(
             consumers.QUEUE,

@@ -62,6 +62,10 @@ class Config(ServiceSettings):
     # New bookings that arrive together are stored in one statement (at most this many; 1: each
     # its own), at most two such statements at a time (adapters/new_bookings.py).
     booking_batch_size: int = Field(32, ge=1, le=1000, validation_alias="BOOKING_BATCH_SIZE")
+    # Reservations of one show that arrive while two calls for it are in flight go to inventory
+    # in one ReserveSeatsBatch call (at most this many, inventory's bound being 64; 1: each in
+    # its own ReserveSeats call) (adapters/inventory_client.py).
+    inventory_batch_size: int = Field(32, ge=1, le=64, validation_alias="INVENTORY_BATCH_SIZE")
     ticket_signing_secret: str = Field(
         DEVELOPMENT_TICKET_SECRET, min_length=16, validation_alias=TICKET_SIGNING_SECRET
     )

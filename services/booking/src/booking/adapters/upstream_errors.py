@@ -12,7 +12,10 @@ Catalog is asked only for a show by id, so its NOT_FOUND and INVALID_ARGUMENT na
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
+from google.rpc import status_pb2
 
 from booking.domain.errors import (
     AdmissionRequired,
@@ -26,7 +29,7 @@ from booking.domain.errors import (
     SeatsTaken,
     ShowNotFound,
 )
-from svckit.errors import ErrorFactory, FailedCall, UpstreamErrors, UpstreamTable
+from svckit.errors import ErrorFactory, FailedCall, UpstreamErrors, UpstreamTable, rpc_error_of
 from ticketing.inventory.v1 import inventory_pb2
 
 ADMISSION_REQUIRED = inventory_pb2.ErrorReason.Name(inventory_pb2.ADMISSION_REQUIRED)
@@ -72,6 +75,17 @@ INVENTORY_ERRORS = UpstreamErrors(
         (grpc.StatusCode.PERMISSION_DENIED, ADMISSION_REQUIRED): _relayed(AdmissionRequired),
     },
 )
+
+
+def inventory_item_error(status: status_pb2.Status, request: Any) -> Exception:
+    """A failed item of a ReserveSeatsBatch answer as exactly what booking raises when the same
+    ReserveSeats call fails with that status (INVENTORY_ERRORS; unmapped: the gRPC error)."""
+    error = rpc_error_of(status)
+    translated = INVENTORY_ERRORS.translate(error, request)
+    if translated is not error:
+        translated.__cause__ = error
+    return translated
+
 
 CATALOG_ERRORS = UpstreamErrors(
     "catalog",
