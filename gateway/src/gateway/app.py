@@ -25,7 +25,12 @@ from gateway.middleware import GatewayMiddleware
 from gateway.oidc import oidc_verifier
 from gateway.rate_limit import create_rate_limiter
 from gateway.render_cache import RenderCache
-from gateway.responses import JsonResponse
+from gateway.responses import (
+    GZIP_LEVEL,
+    GZIP_MINIMUM_BYTES,
+    GZIP_THREAD_MINIMUM_BYTES,
+    JsonResponse,
+)
 from gateway.routes import (
     bookings,
     catalog,
@@ -51,7 +56,6 @@ from svckit.runtime import tune_gc
 __all__ = ["app_from_env", "create_app"]
 
 VERSION = "1.0.0"
-GZIP_MINIMUM_BYTES = 16 * 1024
 OPENAPI_URL = "/api/openapi.json"
 
 DESCRIPTION = """
@@ -223,9 +227,12 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.monotonic) -
             allow_headers=["*"],
             expose_headers=[REPLAYED_HEADER, "Retry-After", "X-Request-ID"],
         )
-    # Big replies (a 10,000-seat map is ~1.2 MB of JSON) travel gzipped (~10x smaller) to clients
-    # that accept it; small ones, e.g. a 100-seat map, are not worth the CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=5)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=GZIP_MINIMUM_BYTES,
+        compresslevel=GZIP_LEVEL,
+        thread_minimum_size=GZIP_THREAD_MINIMUM_BYTES,
+    )
     app.add_middleware(
         GatewayMiddleware, max_body_bytes=config.max_body_bytes, access_log=config.access_log
     )

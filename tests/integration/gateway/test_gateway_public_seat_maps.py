@@ -260,3 +260,35 @@ async def test_an_unreadable_notification_drops_every_map_and_the_feed_goes_on(
     assert await eventually(lambda: newer_than(gateway, 1)) == 2
     await notify(database_url, SHOW)
     assert await eventually(lambda: newer_than(gateway, 2)) == 3
+
+
+async def test_a_big_anonymous_map_is_gzipped_with_a_validator_of_its_own(
+    start_gateway: StartGateway, upstream: Fakes
+) -> None:
+    async def big(request: inventory_pb2.GetSeatMapRequest, _: Any) -> inventory_pb2.SeatMap:
+        reply = seat_map(request.viewer_user_id)
+        for _ in range(200):
+            reply.seats.extend(reply.seats[:3])
+        return reply
+
+    upstream.inventory.on("GetSeatMap", big)
+    client = await start_gateway(clock=FrozenClock())
+    await listening(client)
+
+    zipped = await client.get(MAP, headers={"Accept-Encoding": "gzip"})
+    plain = await client.get(MAP, headers={"Accept-Encoding": "identity"})
+
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.json() == plain.json() and len(plain.content) > 16 * 1024
+    assert zipped.headers["etag"] != plain.headers["etag"]
+    for response in (zipped, plain):
+        assert response.headers["vary"] == "Authorization, Accept-Encoding"
+        assert response.headers["cache-control"] == "public, max-age=1"
+    for response, encoding in ((zipped, "gzip"), (plain, "identity")):
+        again = await client.get(
+            MAP, headers={"Accept-Encoding": encoding, "If-None-Match": response.headers["etag"]}
+        )
+        assert again.status_code == 304
+        assert again.headers["etag"] == response.headers["etag"]
+    assert len(upstream.inventory.calls_to("GetSeatMap")) == 1

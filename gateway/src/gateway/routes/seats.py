@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
 from gateway.auth import OPTIONAL_BEARER, MaybeAuthenticated, ensure_acts_for, require_identity
@@ -45,6 +45,7 @@ ShowId = Annotated[UUID, Path(alias="showId")]
     openapi_extra=OPTIONAL_BEARER,
 )
 async def seat_map(
+    request: Request,
     gw: State,
     caller: MaybeAuthenticated,
     show_id: ShowId,
@@ -65,16 +66,16 @@ async def seat_map(
     show = str(show_id)
     if not viewer:
         shared = await gw.public_seat_maps.get(show, lambda: _public_seat_map(gw, show, caller))
-        return shared.response(if_none_match)
-    request = inventory_pb2.GetSeatMapRequest(show_id=show, viewer_user_id=viewer)
-    reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, request, caller)
+        return await shared.response(if_none_match, request.headers.get("accept-encoding", ""))
+    rpc_request = inventory_pb2.GetSeatMapRequest(show_id=show, viewer_user_id=viewer)
+    reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, rpc_request, caller)
     return json_bytes_response(gw.seat_maps.render(reply, _render_seat_map), headers=PRIVATE)
 
 
 async def _public_seat_map(gw: Gateway, show_id: str, caller: Caller) -> SharedReply:
     request = inventory_pb2.GetSeatMapRequest(show_id=show_id)
     reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, request, caller)
-    return SharedReply.of(gw.seat_maps.render(reply, _render_seat_map))
+    return SharedReply(gw.seat_maps.render(reply, _render_seat_map))
 
 
 def _render_seat_map(reply: bytes) -> dict[str, Any]:
