@@ -74,9 +74,11 @@ class _Representation:
 class SharedReply:
     """A JSON document any viewer without an identity may be given, from any cache."""
 
-    __slots__ = ("_gzipped", "_identity", "compressible")
+    __slots__ = ("_gzipped", "_identity", "compressible", "holders")
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, holders: frozenset[str] = frozenset()) -> None:
+        """``holders``: the users whose own view of the document differs from it."""
+        self.holders = holders
         self.compressible = len(body) >= GZIP_MINIMUM_BYTES
         # The gateway's GZipMiddleware adds ", Accept-Encoding" to a big identity reply itself.
         self._identity = _Representation(body, "Authorization")

@@ -252,6 +252,8 @@ def seat_map(viewer: str) -> inventory_pb2.SeatMap:
         summary=inventory_pb2.SeatMapSummary(
             total=3, available=1, booked=1, held=1, held_by_me=1 if viewer else 0
         ),
+        # The held seat is USER's: the anonymous map names its holder, as inventory's does.
+        holder_user_ids=[] if viewer else [USER],
     )
 
 

@@ -140,6 +140,27 @@ async def test_a_viewers_own_map_is_private_and_has_no_validator(
     assert viewers == ["", USER, USER]
 
 
+async def test_a_viewer_who_holds_no_seat_of_the_show_is_given_the_kept_map_privately(
+    gateway: httpx.AsyncClient, upstream: Fakes
+) -> None:
+    stranger = "0b6f3c52-9d1e-4c7a-8f2b-3a5d6e7f8a9b"
+    anonymous = await gateway.get(MAP)
+    theirs = [await gateway.get(MAP, headers=auth(stranger)) for _ in range(3)]
+
+    for response in theirs:
+        assert response.status_code == 200
+        assert response.content == anonymous.content  # nothing on the map is theirs
+        assert response.headers["cache-control"] == "private, no-store"
+        assert "etag" not in response.headers
+    # One anonymous read served them all; the holder of a seat still gets a map of their own.
+    assert [call.request.viewer_user_id for call in upstream.inventory.calls_to("GetSeatMap")] == [
+        ""
+    ]
+    own = await gateway.get(MAP, headers=auth())
+    assert own.json()["summary"]["heldByMe"] == 1
+    assert upstream.inventory.calls_to("GetSeatMap")[-1].request.viewer_user_id == USER
+
+
 async def test_anonymous_viewers_share_one_inventory_call_until_the_map_changes(
     gateway: httpx.AsyncClient, upstream: Fakes
 ) -> None:

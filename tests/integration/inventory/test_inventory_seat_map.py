@@ -40,6 +40,7 @@ async def view(stub: Stub, show_id: str, viewer: str = "") -> dict[str, Any]:
             summary.held_by_me,
         ),
         "currency": seat_map.currency,
+        "holders": sorted(seat_map.holder_user_ids),
     }
 
 
@@ -89,6 +90,9 @@ async def test_statuses_and_summary_depend_on_the_viewer(
         set(),
     )
     assert anonymous["currency"] == "INR"
+    # Only the map without a viewer names who holds seats (the gateway shares it with the rest).
+    assert anonymous["holders"] == sorted([alice, bob])
+    assert as_alice["holders"] == as_bob["holders"] == []
 
     available = await inventory.ListAvailableSeats(
         inventory_pb2.ListAvailableSeatsRequest(show_id=show.show_id)

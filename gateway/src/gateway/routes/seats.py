@@ -36,11 +36,12 @@ ShowId = Annotated[UUID, Path(alias="showId")]
     summary="Seat map of a show",
     description="Every seat with its status and a summary. With a token (or `userId`, which "
     "must be the token's subject) the viewer's own holds show as `held_by_me`; that map is "
-    "`private, no-store`. The anonymous map (no token, no `userId`) is the same for everyone: it "
-    "carries an `ETag` and `Cache-Control: public, max-age=1`, and `If-None-Match` with its "
-    "`ETag` is answered 304 without a body while it has not changed. It may be up to a second "
-    "behind a change made elsewhere; follow the seat stream (`/events`) to see changes as they "
-    "commit.",
+    "`private, no-store` (a viewer who holds no seat of the show is given the anonymous map, "
+    "which is then exactly theirs). The anonymous map (no token, no `userId`) is the same for "
+    "everyone: it carries an `ETag` and `Cache-Control: public, max-age=1`, and "
+    "`If-None-Match` with its `ETag` is answered 304 without a body while it has not changed. "
+    "It may be up to a second behind a change made elsewhere; follow the seat stream "
+    "(`/events`) to see changes as they commit.",
     responses={**SEAT_MAP_CACHING, **error_responses(400, 401, 403, 404, 503, 504)},
     openapi_extra=OPTIONAL_BEARER,
 )
@@ -67,6 +68,12 @@ async def seat_map(
     if not viewer:
         shared = await gw.public_seat_maps.get(show, lambda: _public_seat_map(gw, show, caller))
         return await shared.response(if_none_match, request.headers.get("accept-encoding", ""))
+    if gw.public_seat_maps.enabled:
+        # A viewer who holds no seat of the show sees exactly the anonymous map (no seat is
+        # theirs): the kept one serves them too, still as a private reply.
+        shared = await gw.public_seat_maps.get(show, lambda: _public_seat_map(gw, show, caller))
+        if viewer not in shared.holders:
+            return json_bytes_response(shared.body, headers=PRIVATE)
     rpc_request = inventory_pb2.GetSeatMapRequest(show_id=show, viewer_user_id=viewer)
     reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, rpc_request, caller)
     return json_bytes_response(gw.seat_maps.render(reply, _render_seat_map), headers=PRIVATE)
@@ -75,7 +82,8 @@ async def seat_map(
 async def _public_seat_map(gw: Gateway, show_id: str, caller: Caller) -> SharedReply:
     request = inventory_pb2.GetSeatMapRequest(show_id=show_id)
     reply = await gw.upstreams.call("inventory", gw.upstreams.seat_map_bytes, request, caller)
-    return SharedReply(gw.seat_maps.render(reply, _render_seat_map))
+    holders = frozenset(inventory_pb2.SeatMap.FromString(reply).holder_user_ids)
+    return SharedReply(gw.seat_maps.render(reply, _render_seat_map), holders)
 
 
 def _render_seat_map(reply: bytes) -> dict[str, Any]:

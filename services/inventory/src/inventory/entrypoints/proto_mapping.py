@@ -119,6 +119,7 @@ def seat_map(result: SeatMap) -> inventory_pb2.SeatMap:
             held=summary.held,
             held_by_me=summary.held_by_me,
         ),
+        holder_user_ids=sorted(result.holders),
     )
     return inventory_pb2.SeatMap.FromString(head.SerializeToString() + b"".join(entries))
 

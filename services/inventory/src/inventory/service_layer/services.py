@@ -80,6 +80,8 @@ class SeatMap:
     layout: ShowLayout
     taken: dict[int, ViewedSeat]
     summary: SeatMapSummary
+    # Without a viewer: who holds a seat now (their own maps differ from this one).
+    holders: frozenset[str] = frozenset()
 
     @property
     def show(self) -> Show:
@@ -179,7 +181,16 @@ class SeatService:
             if view is not SeatView.AVAILABLE:
                 viewed[layout.positions[seat.id]] = ViewedSeat(seat, view)
         summary = model.summarize_taken((item.view for item in viewed.values()), len(layout.seats))
-        return SeatMap(layout, viewed, summary)
+        holders = (
+            frozenset(
+                item.seat.hold_user_id
+                for item in viewed.values()
+                if item.view is SeatView.HELD and item.seat.hold_user_id
+            )
+            if viewer_id is None
+            else frozenset()
+        )
+        return SeatMap(layout, viewed, summary, holders)
 
     async def _layout(self, show_id: str) -> ShowLayout:
         return self._layouts.get(show_id) or await self._load_layout(show_id)

@@ -284,12 +284,21 @@ class SeatMap(_message.Message):
     CURRENCY_FIELD_NUMBER: _builtins.int
     SEATS_FIELD_NUMBER: _builtins.int
     SUMMARY_FIELD_NUMBER: _builtins.int
+    HOLDER_USER_IDS_FIELD_NUMBER: _builtins.int
     show_id: _builtins.str
     currency: _builtins.str
     @_builtins.property
     def seats(self) -> _containers.RepeatedCompositeFieldContainer[Global___ShowSeat]: ...
     @_builtins.property
     def summary(self) -> Global___SeatMapSummary: ...
+    @_builtins.property
+    def holder_user_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """On the map without a viewer only: the users who hold at least one of its seats now. A
+        viewer's own map differs from the anonymous one only for them (held_by_me), so a caller
+        inside the system (the gateway) may give anyone else the shared anonymous map. Never shown
+        to clients.
+        """
+
     def __init__(
         self,
         *,
@@ -297,10 +306,11 @@ class SeatMap(_message.Message):
         currency: _builtins.str = ...,
         seats: _abc.Iterable[Global___ShowSeat] | None = ...,
         summary: Global___SeatMapSummary | None = ...,
+        holder_user_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["summary", b"summary"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "seats", b"seats", "show_id", b"show_id", "summary", b"summary"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "holder_user_ids", b"holder_user_ids", "seats", b"seats", "show_id", b"show_id", "summary", b"summary"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
