@@ -16,6 +16,7 @@ from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 Context = Any
 
 MAX_RESERVATIONS_PER_BATCH = 64  # inventory.proto's bound on ReserveSeatsBatch
+MAX_HOLDS_PER_BATCH = 64  # inventory.proto's bound on HoldSeatsBatch
 
 
 class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
@@ -56,6 +57,25 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
             show_id=request.show_id, user_id=request.user_id, seat_ids=list(request.seat_ids)
         )
         return mapping.holds(holds)
+
+    async def HoldSeatsBatch(
+        self, request: inventory_pb2.HoldSeatsBatchRequest, context: Context
+    ) -> inventory_pb2.HoldSeatsBatchResponse:
+        """Every item through ``hold_seats`` at once: the items of one show all queue before the
+        first of them runs, so the service's batcher applies them in one transaction."""
+        if len(request.holds) > MAX_HOLDS_PER_BATCH:
+            raise InvalidRequest("holds", f"at most {MAX_HOLDS_PER_BATCH} holds in one batch")
+        results = await asyncio.gather(*map(self._hold_item, request.holds))
+        return inventory_pb2.HoldSeatsBatchResponse(results=results)
+
+    async def _hold_item(
+        self, request: inventory_pb2.HoldSeatsRequest
+    ) -> inventory_pb2.HoldSeatsResult:
+        try:
+            reply = await self.HoldSeats(request, None)
+        except Exception as exc:
+            return inventory_pb2.HoldSeatsResult(failed=failed_item(exc))
+        return inventory_pb2.HoldSeatsResult(held=reply)
 
     async def HoldBestSeats(
         self, request: inventory_pb2.HoldBestSeatsRequest, context: Context

@@ -57,13 +57,13 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     DESCRIPTOR: _descriptor.EnumDescriptor
     ERROR_REASON_UNSPECIFIED: _ErrorReason.ValueType  # 0
     SEATS_UNAVAILABLE: _ErrorReason.ValueType  # 1
-    """ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): some
+    """ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of their batches): some
     requested seats are held by another user or booked, and the call changed nothing. The
     ErrorInfo's metadata holds the fields of SeatsUnavailableMetadata, each under its field
     name.
     """
     ADMISSION_REQUIRED: _ErrorReason.ValueType  # 2
-    """PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): a
+    """PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of their batches): a
     waiting room guards the show and the user holds no valid admission pass
     (ticketing.waitingroom.v1); the call changed nothing.
     """
@@ -75,13 +75,13 @@ class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
 
 ERROR_REASON_UNSPECIFIED: ErrorReason.ValueType  # 0
 SEATS_UNAVAILABLE: ErrorReason.ValueType  # 1
-"""ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): some
+"""ALREADY_EXISTS from HoldSeats or ReserveSeats (or an item of their batches): some
 requested seats are held by another user or booked, and the call changed nothing. The
 ErrorInfo's metadata holds the fields of SeatsUnavailableMetadata, each under its field
 name.
 """
 ADMISSION_REQUIRED: ErrorReason.ValueType  # 2
-"""PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of ReserveSeatsBatch): a
+"""PERMISSION_DENIED from HoldSeats or ReserveSeats (or an item of their batches): a
 waiting room guards the show and the user holds no valid admission pass
 (ticketing.waitingroom.v1); the call changed nothing.
 """
@@ -432,6 +432,84 @@ class HoldSeatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___HoldSeatsResponse: _TypeAlias = HoldSeatsResponse  # noqa: Y015
+
+@_typing.final
+class HoldSeatsBatchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOLDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def holds(self) -> _containers.RepeatedCompositeFieldContainer[Global___HoldSeatsRequest]:
+        """At most 64 holds, of one show or several."""
+
+    def __init__(
+        self,
+        *,
+        holds: _abc.Iterable[Global___HoldSeatsRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["holds", b"holds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldSeatsBatchRequest: _TypeAlias = HoldSeatsBatchRequest  # noqa: Y015
+
+@_typing.final
+class HoldSeatsResult(_message.Message):
+    """The answer to one hold of a batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HELD_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def held(self) -> Global___HoldSeatsResponse:
+        """What HoldSeats returns for it."""
+
+    @_builtins.property
+    def failed(self) -> _status_pb2.Status:
+        """What a failed HoldSeats call for it would carry: its code, message and details (the
+        google.rpc.ErrorInfo, with the reasons of ErrorReason below). Never OK.
+        """
+
+    def __init__(
+        self,
+        *,
+        held: Global___HoldSeatsResponse | None = ...,
+        failed: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["failed", b"failed", "held", b"held", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["failed", b"failed", "held", b"held", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["held", "failed"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___HoldSeatsResult: _TypeAlias = HoldSeatsResult  # noqa: Y015
+
+@_typing.final
+class HoldSeatsBatchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___HoldSeatsResult]:
+        """One per hold, in the order of the request."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___HoldSeatsResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HoldSeatsBatchResponse: _TypeAlias = HoldSeatsBatchResponse  # noqa: Y015
 
 @_typing.final
 class HoldBestSeatsRequest(_message.Message):

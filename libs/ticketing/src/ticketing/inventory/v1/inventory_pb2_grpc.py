@@ -56,6 +56,11 @@ class InventoryServiceStub:
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.SerializeToString,
                 response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.FromString,
                 _registered_method=True)
+        self.HoldSeatsBatch = channel.unary_unary(
+                '/ticketing.inventory.v1.InventoryService/HoldSeatsBatch',
+                request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchRequest.SerializeToString,
+                response_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchResponse.FromString,
+                _registered_method=True)
         self.HoldBestSeats = channel.unary_unary(
                 '/ticketing.inventory.v1.InventoryService/HoldBestSeats',
                 request_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldBestSeatsRequest.SerializeToString,
@@ -125,6 +130,17 @@ class InventoryServiceServicer:
 
     def HoldSeats(self, request, context):
         """Replaces the user's holds on the show with the given set, all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HoldSeatsBatch(self, request, context):
+        """Several holds in one call, each exactly as HoldSeats would make it on its own: holds of one
+        show that arrive together are applied in one transaction, and each gets its own answer (one
+        refused leaves the others alone). Idempotent as HoldSeats is, so a batch whose answer was
+        lost may be sent again, whole or item by item. At most 64 items; beyond that the whole call
+        is INVALID_ARGUMENT and nothing is held.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -216,6 +232,11 @@ def add_InventoryServiceServicer_to_server(servicer, server):
                     servicer.HoldSeats,
                     request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.FromString,
                     response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.SerializeToString,
+            ),
+            'HoldSeatsBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.HoldSeatsBatch,
+                    request_deserializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchRequest.FromString,
+                    response_serializer=ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchResponse.SerializeToString,
             ),
             'HoldBestSeats': grpc.unary_unary_rpc_method_handler(
                     servicer.HoldBestSeats,
@@ -368,6 +389,33 @@ class InventoryService:
             '/ticketing.inventory.v1.InventoryService/HoldSeats',
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsRequest.SerializeToString,
             ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HoldSeatsBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.inventory.v1.InventoryService/HoldSeatsBatch',
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchRequest.SerializeToString,
+            ticketing_dot_inventory_dot_v1_dot_inventory__pb2.HoldSeatsBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

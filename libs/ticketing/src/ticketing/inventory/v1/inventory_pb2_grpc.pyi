@@ -42,6 +42,13 @@ class InventoryServiceStub:
     ListAvailableSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.ListAvailableSeatsRequest, _inventory_pb2.ListAvailableSeatsResponse]
     HoldSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsRequest, _inventory_pb2.HoldSeatsResponse]
     """Replaces the user's holds on the show with the given set, all or nothing."""
+    HoldSeatsBatch: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsBatchRequest, _inventory_pb2.HoldSeatsBatchResponse]
+    """Several holds in one call, each exactly as HoldSeats would make it on its own: holds of one
+    show that arrive together are applied in one transaction, and each gets its own answer (one
+    refused leaves the others alone). Idempotent as HoldSeats is, so a batch whose answer was
+    lost may be sent again, whole or item by item. At most 64 items; beyond that the whole call
+    is INVALID_ARGUMENT and nothing is held.
+    """
     HoldBestSeats: _grpc.UnaryUnaryMultiCallable[_inventory_pb2.HoldBestSeatsRequest, _inventory_pb2.HoldBestSeatsResponse]
     """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
     documents) in place of the user's other holds on the show. A block lost to a concurrent
@@ -84,6 +91,13 @@ class InventoryServiceAsyncStub(InventoryServiceStub):
     ListAvailableSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.ListAvailableSeatsRequest, _inventory_pb2.ListAvailableSeatsResponse]  # type: ignore[assignment]
     HoldSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsRequest, _inventory_pb2.HoldSeatsResponse]  # type: ignore[assignment]
     """Replaces the user's holds on the show with the given set, all or nothing."""
+    HoldSeatsBatch: _aio.UnaryUnaryMultiCallable[_inventory_pb2.HoldSeatsBatchRequest, _inventory_pb2.HoldSeatsBatchResponse]  # type: ignore[assignment]
+    """Several holds in one call, each exactly as HoldSeats would make it on its own: holds of one
+    show that arrive together are applied in one transaction, and each gets its own answer (one
+    refused leaves the others alone). Idempotent as HoldSeats is, so a batch whose answer was
+    lost may be sent again, whole or item by item. At most 64 items; beyond that the whole call
+    is INVALID_ARGUMENT and nothing is held.
+    """
     HoldBestSeats: _aio.UnaryUnaryMultiCallable[_inventory_pb2.HoldBestSeatsRequest, _inventory_pb2.HoldBestSeatsResponse]  # type: ignore[assignment]
     """Holds the best `count` adjacent seats in one row (scored as inventory's domain/seating.py
     documents) in place of the user's other holds on the show. A block lost to a concurrent
@@ -147,6 +161,19 @@ class InventoryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_inventory_pb2.HoldSeatsResponse, _abc.Awaitable[_inventory_pb2.HoldSeatsResponse]]:
         """Replaces the user's holds on the show with the given set, all or nothing."""
+
+    @_abc_1.abstractmethod
+    def HoldSeatsBatch(
+        self,
+        request: _inventory_pb2.HoldSeatsBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_inventory_pb2.HoldSeatsBatchResponse, _abc.Awaitable[_inventory_pb2.HoldSeatsBatchResponse]]:
+        """Several holds in one call, each exactly as HoldSeats would make it on its own: holds of one
+        show that arrive together are applied in one transaction, and each gets its own answer (one
+        refused leaves the others alone). Idempotent as HoldSeats is, so a batch whose answer was
+        lost may be sent again, whole or item by item. At most 64 items; beyond that the whole call
+        is INVALID_ARGUMENT and nothing is held.
+        """
 
     @_abc_1.abstractmethod
     def HoldBestSeats(
