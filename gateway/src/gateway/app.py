@@ -19,6 +19,7 @@ from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
+from gateway.holds import BatchedHolds
 from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
 from gateway.metrics import metrics_endpoint
 from gateway.middleware import GatewayMiddleware
@@ -51,6 +52,7 @@ from gateway.upstreams import Upstreams
 from gateway.web import install_storefront
 from svckit.db import create_engine
 from svckit.logging import configure_logging
+from svckit.metrics import WRITE_BATCHED_REQUESTS, WRITE_BATCHES
 from svckit.runtime import tune_gc
 
 __all__ = ["app_from_env", "create_app"]
@@ -83,6 +85,16 @@ The Ticketing REST API: browse shows, hold and book seats, pay, refund.
 """
 
 
+def _counted(batch: str) -> Callable[[int, str], None]:
+    """Counts the runs of a write batcher (svckit.metrics) under ``batch``."""
+
+    def count(size: int, how: str) -> None:
+        WRITE_BATCHES.labels(batch, how).inc()
+        WRITE_BATCHED_REQUESTS.labels(batch, how).inc(size)
+
+    return count
+
+
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     config: Config = app.state.config
@@ -112,6 +124,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     public_seat_maps = SeatMapCache[SharedReply](
         config.public_seat_map_shows, config.public_seat_map_seconds, clock=app.state.clock
     )
+    holds = BatchedHolds(
+        upstreams.inventory, batch_size=config.hold_batch_size, on_batch=_counted("holds")
+    )
     app.state.gateway = Gateway(
         config=config,
         upstreams=upstreams,
@@ -119,6 +134,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         limiter=limiter,
         seat_maps=RenderCache(config.seat_map_cache_size),
         public_seat_maps=public_seat_maps,
+        holds=holds,
     )
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
@@ -136,6 +152,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         expiry.cancel()
         listener.cancel()
         await asyncio.gather(expiry, listener, return_exceptions=True)
+        await holds.close()  # the holds in a batch are answered before the channels close
         await upstreams.close()
         await limiter.close()
         await engine.dispose()

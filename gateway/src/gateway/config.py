@@ -82,6 +82,10 @@ class Config(DatabaseSettings):
     public_seat_map_seconds: float = Field(
         1.0, ge=0, le=1.0, validation_alias="PUBLIC_SEAT_MAP_SECONDS"
     )
+    # Holds of one show that arrive while two calls for it are in flight go to inventory in one
+    # HoldSeatsBatch call (at most this many, inventory's bound being 64; 1: each in its own
+    # HoldSeats call) (gateway.holds). Each worker process batches its own requests.
+    hold_batch_size: int = Field(32, ge=1, le=64, validation_alias="HOLD_BATCH_SIZE")
     cors_allow_origins: CommaSeparated = Field((), validation_alias="CORS_ALLOW_ORIGINS")
     metrics_multiproc_dir: str | None = Field(None, validation_alias=PROMETHEUS_MULTIPROC_DIR)
 

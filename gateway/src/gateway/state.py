@@ -12,6 +12,7 @@ from starlette.responses import Response
 from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.errors import InvalidArgument
+from gateway.holds import BatchedHolds
 from gateway.idempotency import IdempotencyStore, KeyScope, request_fingerprint
 from gateway.rate_limit import RateLimiter
 from gateway.render_cache import RenderCache
@@ -33,6 +34,8 @@ class Gateway:
     limiter: RateLimiter
     seat_maps: RenderCache
     public_seat_maps: SeatMapCache[SharedReply]
+    # Inventory's HoldSeats, holds of one show that arrive together sent in one call.
+    holds: BatchedHolds
 
     async def seat_write(
         self,

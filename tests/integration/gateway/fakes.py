@@ -16,7 +16,8 @@ from typing import Any
 
 import grpc
 
-from svckit.errors import ErrorTable
+from svckit.errors import ErrorTable, status_message
+from svckit.grpc_interceptors import status_of_failure
 from svckit.grpc_server import create_server
 from svckit.proto_values import to_timestamp
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
@@ -125,6 +126,11 @@ class FakeService:
     async def handle(self, method: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
         metadata = {key: value for key, value in context.invocation_metadata() or ()}
         self.calls.append(Call(method, request, metadata))
+        handler = self.behaviours.get(method) or self.defaults[method]
+        return await handler(request, context)
+
+    async def each(self, method: str, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        """One item of a batch through ``method``'s behaviour (not recorded as a call)."""
         handler = self.behaviours.get(method) or self.defaults[method]
         return await handler(request, context)
 
@@ -415,19 +421,34 @@ def _catalog() -> FakeService:
 
 
 def _inventory() -> FakeService:
-    return FakeService(
+    async def hold_batch(request: inventory_pb2.HoldSeatsBatchRequest, context: Any) -> Any:
+        """Each item through HoldSeats' behaviour, a refusal answered as inventory does."""
+        results = []
+        for item in request.holds:
+            try:
+                held = await service.each("HoldSeats", item, context)
+            except Exception as exc:
+                failed = status_message(status_of_failure(exc, ERROR_TABLE, "fake.inventory"))
+                results.append(inventory_pb2.HoldSeatsResult(failed=failed))
+            else:
+                results.append(inventory_pb2.HoldSeatsResult(held=held))
+        return inventory_pb2.HoldSeatsBatchResponse(results=results)
+
+    service = FakeService(
         "inventory",
         {
             "OpenShow": reply(inventory_pb2.OpenShowResponse()),
             "GetSeatMap": _seat_map,
             "ListAvailableSeats": _available,
             "HoldSeats": _hold,
+            "HoldSeatsBatch": hold_batch,
             "ReleaseHolds": reply(inventory_pb2.ReleaseHoldsResponse(released=2)),
             "ReserveSeats": reply(inventory_pb2.ReserveSeatsResponse()),
             "ConfirmSeats": reply(inventory_pb2.ConfirmSeatsResponse()),
             "ReleaseSeats": reply(inventory_pb2.ReleaseSeatsResponse()),
         },
     )
+    return service
 
 
 def _booking() -> FakeService:

@@ -53,9 +53,7 @@ async def hold_seats(gw: State, caller: Authenticated, body: HoldSeatsRequest) -
         user_id=user_id,
         seat_ids=[str(seat) for seat in body.show_seat_ids],
     )
-    reply = await gw.seat_write(
-        request.show_id, "inventory", gw.upstreams.inventory.HoldSeats, request, caller
-    )
+    reply = await gw.seat_write(request.show_id, "inventory", gw.holds.hold, request, caller)
     return json_response(render.holds(reply), 201)
 
 
