@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from ticketing.common.v1 import common_pb2 as ticketing_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ticketing/booking/v1/booking.proto\x12\x14ticketing.booking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a ticketing/common/v1/common.proto\"\x83\x01\n\x0b\x42ookingSeat\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\"\xd6\x01\n\x0cShowSnapshot\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\t\x12\x13\n\x0bmovie_title\x18\x03 \x01(\t\x12\x12\n\ntheatre_id\x18\x04 \x01(\t\x12\x14\n\x0ctheatre_name\x18\x05 \x01(\t\x12\x0c\n\x04\x63ity\x18\x06 \x01(\t\x12\x11\n\tscreen_id\x18\x07 \x01(\t\x12\x13\n\x0bscreen_name\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb8\x01\n\x0cStatusChange\x12\x38\n\x0b\x66rom_status\x18\x01 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12\x36\n\tto_status\x18\x02 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x0ePaymentSummary\x12\x0e\n\x06status\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12,\n\x08refunded\x18\x03 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\"\x8e\x04\n\x07\x42ooking\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07show_id\x18\x03 \x01(\t\x12\x33\n\x06status\x18\x04 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12)\n\x05total\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x30\n\x05seats\x18\x06 \x03(\x0b\x32!.ticketing.booking.v1.BookingSeat\x12\x30\n\x04show\x18\x07 \x01(\x0b\x32\".ticketing.booking.v1.ShowSnapshot\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x07history\x18\x0b \x03(\x0b\x32\".ticketing.booking.v1.StatusChange\x12\x35\n\x07payment\x18\x0c \x01(\x0b\x32$.ticketing.booking.v1.PaymentSummary\x12\x15\n\rstatus_reason\x18\r \x01(\t\"_\n\x14\x43reateBookingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\x12\x10\n\x08seat_ids\x18\x03 \x03(\t\x12\x13\n\x0brequest_key\x18\x04 \x01(\t\"\'\n\x11GetBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"Z\n\x17ListUserBookingsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\x04page\x18\x02 \x01(\x0b\x32 .ticketing.common.v1.PageRequest\"|\n\x18ListUserBookingsResponse\x12/\n\x08\x62ookings\x18\x01 \x03(\x0b\x32\x1d.ticketing.booking.v1.Booking\x12/\n\x04page\x18\x02 \x01(\x0b\x32!.ticketing.common.v1.PageResponse\":\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\'\n\x11GetTicketsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"\xbe\x01\n\x06Ticket\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07seat_id\x18\x02 \x01(\t\x12\x11\n\trow_label\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\x05\x12+\n\x04tier\x18\x05 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12\x31\n\rchecked_in_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x12GetTicketsResponse\x12-\n\x07tickets\x18\x01 \x03(\x0b\x32\x1c.ticketing.booking.v1.Ticket\"\x1e\n\x0e\x43heckInRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x9d\x02\n\x0f\x43heckInResponse\x12\x35\n\x07outcome\x18\x01 \x01(\x0e\x32$.ticketing.booking.v1.CheckInOutcome\x12\x12\n\nbooking_id\x18\x02 \x01(\t\x12\x0f\n\x07seat_id\x18\x03 \x01(\t\x12\x31\n\rchecked_in_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x11\n\trow_label\x18\x06 \x01(\t\x12\x0e\n\x06number\x18\x07 \x01(\x05\x12\x13\n\x0bmovie_title\x18\x08 \x01(\t\x12\x33\n\x0fshow_start_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xc0\x01\n\rBookingStatus\x12\x1e\n\x1a\x42OOKING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOKING_STATUS_PENDING\x10\x01\x12\x1c\n\x18\x42OOKING_STATUS_CONFIRMED\x10\x02\x12\x1c\n\x18\x42OOKING_STATUS_CANCELLED\x10\x03\x12\x1a\n\x16\x42OOKING_STATUS_EXPIRED\x10\x04\x12\x1b\n\x17\x42OOKING_STATUS_REFUNDED\x10\x05*\x98\x01\n\x0e\x43heckInOutcome\x12 \n\x1c\x43HECK_IN_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43HECK_IN_OUTCOME_ADMITTED\x10\x01\x12\'\n#CHECK_IN_OUTCOME_ALREADY_CHECKED_IN\x10\x02\x12\x1c\n\x18\x43HECK_IN_OUTCOME_REFUSED\x10\x03\x32\xde\x04\n\x0e\x42ookingService\x12Z\n\rCreateBooking\x12*.ticketing.booking.v1.CreateBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\x12Y\n\nGetBooking\x12\'.ticketing.booking.v1.GetBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\"\x03\x90\x02\x01\x12v\n\x10ListUserBookings\x12-.ticketing.booking.v1.ListUserBookingsRequest\x1a..ticketing.booking.v1.ListUserBookingsResponse\"\x03\x90\x02\x01\x12Z\n\rCancelBooking\x12*.ticketing.booking.v1.CancelBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\x12\x64\n\nGetTickets\x12\'.ticketing.booking.v1.GetTicketsRequest\x1a(.ticketing.booking.v1.GetTicketsResponse\"\x03\x90\x02\x01\x12[\n\x07\x43heckIn\x12$.ticketing.booking.v1.CheckInRequest\x1a%.ticketing.booking.v1.CheckInResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"ticketing/booking/v1/booking.proto\x12\x14ticketing.booking.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a ticketing/common/v1/common.proto\"\x83\x01\n\x0b\x42ookingSeat\x12\x0f\n\x07seat_id\x18\x01 \x01(\t\x12\x11\n\trow_label\x18\x02 \x01(\t\x12\x0e\n\x06number\x18\x03 \x01(\x05\x12+\n\x04tier\x18\x04 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x13\n\x0bprice_minor\x18\x05 \x01(\x03\"\xd6\x01\n\x0cShowSnapshot\x12\x0f\n\x07show_id\x18\x01 \x01(\t\x12\x10\n\x08movie_id\x18\x02 \x01(\t\x12\x13\n\x0bmovie_title\x18\x03 \x01(\t\x12\x12\n\ntheatre_id\x18\x04 \x01(\t\x12\x14\n\x0ctheatre_name\x18\x05 \x01(\t\x12\x0c\n\x04\x63ity\x18\x06 \x01(\t\x12\x11\n\tscreen_id\x18\x07 \x01(\t\x12\x13\n\x0bscreen_name\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb8\x01\n\x0cStatusChange\x12\x38\n\x0b\x66rom_status\x18\x01 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12\x36\n\tto_status\x18\x02 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12&\n\x02\x61t\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x0ePaymentSummary\x12\x0e\n\x06status\x18\x01 \x01(\t\x12*\n\x06\x61mount\x18\x02 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12,\n\x08refunded\x18\x03 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\"\x8e\x04\n\x07\x42ooking\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x0f\n\x07show_id\x18\x03 \x01(\t\x12\x33\n\x06status\x18\x04 \x01(\x0e\x32#.ticketing.booking.v1.BookingStatus\x12)\n\x05total\x18\x05 \x01(\x0b\x32\x1a.ticketing.common.v1.Money\x12\x30\n\x05seats\x18\x06 \x03(\x0b\x32!.ticketing.booking.v1.BookingSeat\x12\x30\n\x04show\x18\x07 \x01(\x0b\x32\".ticketing.booking.v1.ShowSnapshot\x12.\n\nexpires_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x33\n\x07history\x18\x0b \x03(\x0b\x32\".ticketing.booking.v1.StatusChange\x12\x35\n\x07payment\x18\x0c \x01(\x0b\x32$.ticketing.booking.v1.PaymentSummary\x12\x15\n\rstatus_reason\x18\r \x01(\t\"_\n\x14\x43reateBookingRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x0f\n\x07show_id\x18\x02 \x01(\t\x12\x10\n\x08seat_ids\x18\x03 \x03(\t\x12\x13\n\x0brequest_key\x18\x04 \x01(\t\"\x83\x01\n\x16\x43reateBookingBatchItem\x12;\n\x07\x62ooking\x18\x01 \x01(\x0b\x32*.ticketing.booking.v1.CreateBookingRequest\x12\x16\n\x0e\x63\x61ller_user_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63\x61ller_roles\x18\x03 \x03(\t\"[\n\x19\x43reateBookingBatchRequest\x12>\n\x08\x62ookings\x18\x01 \x03(\x0b\x32,.ticketing.booking.v1.CreateBookingBatchItem\"w\n\x13\x43reateBookingResult\x12\x30\n\x07\x63reated\x18\x01 \x01(\x0b\x32\x1d.ticketing.booking.v1.BookingH\x00\x12$\n\x06\x66\x61iled\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"X\n\x1a\x43reateBookingBatchResponse\x12:\n\x07results\x18\x01 \x03(\x0b\x32).ticketing.booking.v1.CreateBookingResult\"\'\n\x11GetBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"Z\n\x17ListUserBookingsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12.\n\x04page\x18\x02 \x01(\x0b\x32 .ticketing.common.v1.PageRequest\"|\n\x18ListUserBookingsResponse\x12/\n\x08\x62ookings\x18\x01 \x03(\x0b\x32\x1d.ticketing.booking.v1.Booking\x12/\n\x04page\x18\x02 \x01(\x0b\x32!.ticketing.common.v1.PageResponse\":\n\x14\x43\x61ncelBookingRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"\'\n\x11GetTicketsRequest\x12\x12\n\nbooking_id\x18\x01 \x01(\t\"\xbe\x01\n\x06Ticket\x12\x12\n\nbooking_id\x18\x01 \x01(\t\x12\x0f\n\x07seat_id\x18\x02 \x01(\t\x12\x11\n\trow_label\x18\x03 \x01(\t\x12\x0e\n\x06number\x18\x04 \x01(\x05\x12+\n\x04tier\x18\x05 \x01(\x0e\x32\x1d.ticketing.common.v1.SeatTier\x12\x0c\n\x04\x63ode\x18\x06 \x01(\t\x12\x31\n\rchecked_in_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x12GetTicketsResponse\x12-\n\x07tickets\x18\x01 \x03(\x0b\x32\x1c.ticketing.booking.v1.Ticket\"\x1e\n\x0e\x43heckInRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\x9d\x02\n\x0f\x43heckInResponse\x12\x35\n\x07outcome\x18\x01 \x01(\x0e\x32$.ticketing.booking.v1.CheckInOutcome\x12\x12\n\nbooking_id\x18\x02 \x01(\t\x12\x0f\n\x07seat_id\x18\x03 \x01(\t\x12\x31\n\rchecked_in_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x11\n\trow_label\x18\x06 \x01(\t\x12\x0e\n\x06number\x18\x07 \x01(\x05\x12\x13\n\x0bmovie_title\x18\x08 \x01(\t\x12\x33\n\x0fshow_start_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xc0\x01\n\rBookingStatus\x12\x1e\n\x1a\x42OOKING_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x42OOKING_STATUS_PENDING\x10\x01\x12\x1c\n\x18\x42OOKING_STATUS_CONFIRMED\x10\x02\x12\x1c\n\x18\x42OOKING_STATUS_CANCELLED\x10\x03\x12\x1a\n\x16\x42OOKING_STATUS_EXPIRED\x10\x04\x12\x1b\n\x17\x42OOKING_STATUS_REFUNDED\x10\x05*\x98\x01\n\x0e\x43heckInOutcome\x12 \n\x1c\x43HECK_IN_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43HECK_IN_OUTCOME_ADMITTED\x10\x01\x12\'\n#CHECK_IN_OUTCOME_ALREADY_CHECKED_IN\x10\x02\x12\x1c\n\x18\x43HECK_IN_OUTCOME_REFUSED\x10\x03\x32\xd7\x05\n\x0e\x42ookingService\x12Z\n\rCreateBooking\x12*.ticketing.booking.v1.CreateBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\x12w\n\x12\x43reateBookingBatch\x12/.ticketing.booking.v1.CreateBookingBatchRequest\x1a\x30.ticketing.booking.v1.CreateBookingBatchResponse\x12Y\n\nGetBooking\x12\'.ticketing.booking.v1.GetBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\"\x03\x90\x02\x01\x12v\n\x10ListUserBookings\x12-.ticketing.booking.v1.ListUserBookingsRequest\x1a..ticketing.booking.v1.ListUserBookingsResponse\"\x03\x90\x02\x01\x12Z\n\rCancelBooking\x12*.ticketing.booking.v1.CancelBookingRequest\x1a\x1d.ticketing.booking.v1.Booking\x12\x64\n\nGetTickets\x12\'.ticketing.booking.v1.GetTicketsRequest\x1a(.ticketing.booking.v1.GetTicketsResponse\"\x03\x90\x02\x01\x12[\n\x07\x43heckIn\x12$.ticketing.booking.v1.CheckInRequest\x1a%.ticketing.booking.v1.CheckInResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,40 +42,48 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BOOKINGSERVICE'].methods_by_name['GetTickets']._serialized_options = b'\220\002\001'
   _globals['_BOOKINGSERVICE'].methods_by_name['CheckIn']._loaded_options = None
   _globals['_BOOKINGSERVICE'].methods_by_name['CheckIn']._serialized_options = b'\220\002\002'
-  _globals['_BOOKINGSTATUS']._serialized_start=2358
-  _globals['_BOOKINGSTATUS']._serialized_end=2550
-  _globals['_CHECKINOUTCOME']._serialized_start=2553
-  _globals['_CHECKINOUTCOME']._serialized_end=2705
-  _globals['_BOOKINGSEAT']._serialized_start=128
-  _globals['_BOOKINGSEAT']._serialized_end=259
-  _globals['_SHOWSNAPSHOT']._serialized_start=262
-  _globals['_SHOWSNAPSHOT']._serialized_end=476
-  _globals['_STATUSCHANGE']._serialized_start=479
-  _globals['_STATUSCHANGE']._serialized_end=663
-  _globals['_PAYMENTSUMMARY']._serialized_start=665
-  _globals['_PAYMENTSUMMARY']._serialized_end=787
-  _globals['_BOOKING']._serialized_start=790
-  _globals['_BOOKING']._serialized_end=1316
-  _globals['_CREATEBOOKINGREQUEST']._serialized_start=1318
-  _globals['_CREATEBOOKINGREQUEST']._serialized_end=1413
-  _globals['_GETBOOKINGREQUEST']._serialized_start=1415
-  _globals['_GETBOOKINGREQUEST']._serialized_end=1454
-  _globals['_LISTUSERBOOKINGSREQUEST']._serialized_start=1456
-  _globals['_LISTUSERBOOKINGSREQUEST']._serialized_end=1546
-  _globals['_LISTUSERBOOKINGSRESPONSE']._serialized_start=1548
-  _globals['_LISTUSERBOOKINGSRESPONSE']._serialized_end=1672
-  _globals['_CANCELBOOKINGREQUEST']._serialized_start=1674
-  _globals['_CANCELBOOKINGREQUEST']._serialized_end=1732
-  _globals['_GETTICKETSREQUEST']._serialized_start=1734
-  _globals['_GETTICKETSREQUEST']._serialized_end=1773
-  _globals['_TICKET']._serialized_start=1776
-  _globals['_TICKET']._serialized_end=1966
-  _globals['_GETTICKETSRESPONSE']._serialized_start=1968
-  _globals['_GETTICKETSRESPONSE']._serialized_end=2035
-  _globals['_CHECKINREQUEST']._serialized_start=2037
-  _globals['_CHECKINREQUEST']._serialized_end=2067
-  _globals['_CHECKINRESPONSE']._serialized_start=2070
-  _globals['_CHECKINRESPONSE']._serialized_end=2355
-  _globals['_BOOKINGSERVICE']._serialized_start=2708
-  _globals['_BOOKINGSERVICE']._serialized_end=3314
+  _globals['_BOOKINGSTATUS']._serialized_start=2821
+  _globals['_BOOKINGSTATUS']._serialized_end=3013
+  _globals['_CHECKINOUTCOME']._serialized_start=3016
+  _globals['_CHECKINOUTCOME']._serialized_end=3168
+  _globals['_BOOKINGSEAT']._serialized_start=153
+  _globals['_BOOKINGSEAT']._serialized_end=284
+  _globals['_SHOWSNAPSHOT']._serialized_start=287
+  _globals['_SHOWSNAPSHOT']._serialized_end=501
+  _globals['_STATUSCHANGE']._serialized_start=504
+  _globals['_STATUSCHANGE']._serialized_end=688
+  _globals['_PAYMENTSUMMARY']._serialized_start=690
+  _globals['_PAYMENTSUMMARY']._serialized_end=812
+  _globals['_BOOKING']._serialized_start=815
+  _globals['_BOOKING']._serialized_end=1341
+  _globals['_CREATEBOOKINGREQUEST']._serialized_start=1343
+  _globals['_CREATEBOOKINGREQUEST']._serialized_end=1438
+  _globals['_CREATEBOOKINGBATCHITEM']._serialized_start=1441
+  _globals['_CREATEBOOKINGBATCHITEM']._serialized_end=1572
+  _globals['_CREATEBOOKINGBATCHREQUEST']._serialized_start=1574
+  _globals['_CREATEBOOKINGBATCHREQUEST']._serialized_end=1665
+  _globals['_CREATEBOOKINGRESULT']._serialized_start=1667
+  _globals['_CREATEBOOKINGRESULT']._serialized_end=1786
+  _globals['_CREATEBOOKINGBATCHRESPONSE']._serialized_start=1788
+  _globals['_CREATEBOOKINGBATCHRESPONSE']._serialized_end=1876
+  _globals['_GETBOOKINGREQUEST']._serialized_start=1878
+  _globals['_GETBOOKINGREQUEST']._serialized_end=1917
+  _globals['_LISTUSERBOOKINGSREQUEST']._serialized_start=1919
+  _globals['_LISTUSERBOOKINGSREQUEST']._serialized_end=2009
+  _globals['_LISTUSERBOOKINGSRESPONSE']._serialized_start=2011
+  _globals['_LISTUSERBOOKINGSRESPONSE']._serialized_end=2135
+  _globals['_CANCELBOOKINGREQUEST']._serialized_start=2137
+  _globals['_CANCELBOOKINGREQUEST']._serialized_end=2195
+  _globals['_GETTICKETSREQUEST']._serialized_start=2197
+  _globals['_GETTICKETSREQUEST']._serialized_end=2236
+  _globals['_TICKET']._serialized_start=2239
+  _globals['_TICKET']._serialized_end=2429
+  _globals['_GETTICKETSRESPONSE']._serialized_start=2431
+  _globals['_GETTICKETSRESPONSE']._serialized_end=2498
+  _globals['_CHECKINREQUEST']._serialized_start=2500
+  _globals['_CHECKINREQUEST']._serialized_end=2530
+  _globals['_CHECKINRESPONSE']._serialized_start=2533
+  _globals['_CHECKINRESPONSE']._serialized_end=2818
+  _globals['_BOOKINGSERVICE']._serialized_start=3171
+  _globals['_BOOKINGSERVICE']._serialized_end=3898
 # @@protoc_insertion_point(module_scope)

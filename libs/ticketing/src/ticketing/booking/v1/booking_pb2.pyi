@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.rpc import status_pb2 as _status_pb2
 from ticketing.common.v1 import common_pb2 as _common_pb2
 import builtins as _builtins
 import sys
@@ -298,6 +299,117 @@ class CreateBookingRequest(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CreateBookingRequest: _TypeAlias = CreateBookingRequest  # noqa: Y015
+
+@_typing.final
+class CreateBookingBatchItem(_message.Message):
+    """One booking of a batch and the caller it is made for: what a CreateBooking call of its own
+    carries in its request and in its metadata (x-user-id, x-user-roles). The item is checked
+    against that caller exactly as such a call is (only an admin books for another user).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKING_FIELD_NUMBER: _builtins.int
+    CALLER_USER_ID_FIELD_NUMBER: _builtins.int
+    CALLER_ROLES_FIELD_NUMBER: _builtins.int
+    caller_user_id: _builtins.str
+    """Empty: an anonymous caller (refused UNAUTHENTICATED, as such a call is)."""
+    @_builtins.property
+    def booking(self) -> Global___CreateBookingRequest: ...
+    @_builtins.property
+    def caller_roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        booking: Global___CreateBookingRequest | None = ...,
+        caller_user_id: _builtins.str = ...,
+        caller_roles: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "caller_roles", b"caller_roles", "caller_user_id", b"caller_user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateBookingBatchItem: _TypeAlias = CreateBookingBatchItem  # noqa: Y015
+
+@_typing.final
+class CreateBookingBatchRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOOKINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def bookings(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateBookingBatchItem]:
+        """At most 64 bookings, of one show or several."""
+
+    def __init__(
+        self,
+        *,
+        bookings: _abc.Iterable[Global___CreateBookingBatchItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bookings", b"bookings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateBookingBatchRequest: _TypeAlias = CreateBookingBatchRequest  # noqa: Y015
+
+@_typing.final
+class CreateBookingResult(_message.Message):
+    """The answer to one booking of a batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CREATED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def created(self) -> Global___Booking:
+        """What CreateBooking returns for it."""
+
+    @_builtins.property
+    def failed(self) -> _status_pb2.Status:
+        """What a failed CreateBooking call for it would carry: its code, message and details (the
+        google.rpc.ErrorInfo). Never OK.
+        """
+
+    def __init__(
+        self,
+        *,
+        created: Global___Booking | None = ...,
+        failed: _status_pb2.Status | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "failed", b"failed", "result", b"result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "failed", b"failed", "result", b"result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_result: _TypeAlias = _typing.Literal["created", "failed"]  # noqa: Y015
+    _WhichOneofArgType_result: _TypeAlias = _typing.Literal["result", b"result"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
+
+Global___CreateBookingResult: _TypeAlias = CreateBookingResult  # noqa: Y015
+
+@_typing.final
+class CreateBookingBatchResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESULTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___CreateBookingResult]:
+        """One per booking, in the order of the request."""
+
+    def __init__(
+        self,
+        *,
+        results: _abc.Iterable[Global___CreateBookingResult] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["results", b"results"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateBookingBatchResponse: _TypeAlias = CreateBookingBatchResponse  # noqa: Y015
 
 @_typing.final
 class GetBookingRequest(_message.Message):

@@ -48,6 +48,11 @@ class BookingServiceStub:
                 request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingRequest.SerializeToString,
                 response_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.FromString,
                 _registered_method=True)
+        self.CreateBookingBatch = channel.unary_unary(
+                '/ticketing.booking.v1.BookingService/CreateBookingBatch',
+                request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchRequest.SerializeToString,
+                response_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchResponse.FromString,
+                _registered_method=True)
         self.GetBooking = channel.unary_unary(
                 '/ticketing.booking.v1.BookingService/GetBooking',
                 request_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.GetBookingRequest.SerializeToString,
@@ -93,6 +98,18 @@ class BookingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateBookingBatch(self, request, context):
+        """Several bookings in one call, each exactly as CreateBooking would make it on its own for the
+        caller the item names: bookings that arrive together reserve their seats and are stored
+        together, and each gets its own answer (one refused leaves the others alone). Not
+        idempotent, as CreateBooking is not: only an item with a request_key may be sent again
+        (alone or in another batch) after a lost answer. At most 64 items; beyond that the whole
+        call is INVALID_ARGUMENT and nothing is booked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetBooking(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -133,6 +150,11 @@ def add_BookingServiceServicer_to_server(servicer, server):
                     servicer.CreateBooking,
                     request_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingRequest.FromString,
                     response_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.SerializeToString,
+            ),
+            'CreateBookingBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBookingBatch,
+                    request_deserializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchRequest.FromString,
+                    response_serializer=ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchResponse.SerializeToString,
             ),
             'GetBooking': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBooking,
@@ -196,6 +218,33 @@ class BookingService:
             '/ticketing.booking.v1.BookingService/CreateBooking',
             ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingRequest.SerializeToString,
             ticketing_dot_booking_dot_v1_dot_booking__pb2.Booking.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBookingBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ticketing.booking.v1.BookingService/CreateBookingBatch',
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchRequest.SerializeToString,
+            ticketing_dot_booking_dot_v1_dot_booking__pb2.CreateBookingBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -43,6 +43,14 @@ class BookingServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> BookingServiceAsyncStub: ...
     CreateBooking: _grpc.UnaryUnaryMultiCallable[_booking_pb2.CreateBookingRequest, _booking_pb2.Booking]
+    CreateBookingBatch: _grpc.UnaryUnaryMultiCallable[_booking_pb2.CreateBookingBatchRequest, _booking_pb2.CreateBookingBatchResponse]
+    """Several bookings in one call, each exactly as CreateBooking would make it on its own for the
+    caller the item names: bookings that arrive together reserve their seats and are stored
+    together, and each gets its own answer (one refused leaves the others alone). Not
+    idempotent, as CreateBooking is not: only an item with a request_key may be sent again
+    (alone or in another batch) after a lost answer. At most 64 items; beyond that the whole
+    call is INVALID_ARGUMENT and nothing is booked.
+    """
     GetBooking: _grpc.UnaryUnaryMultiCallable[_booking_pb2.GetBookingRequest, _booking_pb2.Booking]
     ListUserBookings: _grpc.UnaryUnaryMultiCallable[_booking_pb2.ListUserBookingsRequest, _booking_pb2.ListUserBookingsResponse]
     CancelBooking: _grpc.UnaryUnaryMultiCallable[_booking_pb2.CancelBookingRequest, _booking_pb2.Booking]
@@ -68,6 +76,14 @@ class BookingServiceAsyncStub(BookingServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateBooking: _aio.UnaryUnaryMultiCallable[_booking_pb2.CreateBookingRequest, _booking_pb2.Booking]  # type: ignore[assignment]
+    CreateBookingBatch: _aio.UnaryUnaryMultiCallable[_booking_pb2.CreateBookingBatchRequest, _booking_pb2.CreateBookingBatchResponse]  # type: ignore[assignment]
+    """Several bookings in one call, each exactly as CreateBooking would make it on its own for the
+    caller the item names: bookings that arrive together reserve their seats and are stored
+    together, and each gets its own answer (one refused leaves the others alone). Not
+    idempotent, as CreateBooking is not: only an item with a request_key may be sent again
+    (alone or in another batch) after a lost answer. At most 64 items; beyond that the whole
+    call is INVALID_ARGUMENT and nothing is booked.
+    """
     GetBooking: _aio.UnaryUnaryMultiCallable[_booking_pb2.GetBookingRequest, _booking_pb2.Booking]  # type: ignore[assignment]
     ListUserBookings: _aio.UnaryUnaryMultiCallable[_booking_pb2.ListUserBookingsRequest, _booking_pb2.ListUserBookingsResponse]  # type: ignore[assignment]
     CancelBooking: _aio.UnaryUnaryMultiCallable[_booking_pb2.CancelBookingRequest, _booking_pb2.Booking]  # type: ignore[assignment]
@@ -96,6 +112,20 @@ class BookingServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _booking_pb2.CreateBookingRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_booking_pb2.Booking, _abc.Awaitable[_booking_pb2.Booking]]: ...
+
+    @_abc_1.abstractmethod
+    def CreateBookingBatch(
+        self,
+        request: _booking_pb2.CreateBookingBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_booking_pb2.CreateBookingBatchResponse, _abc.Awaitable[_booking_pb2.CreateBookingBatchResponse]]:
+        """Several bookings in one call, each exactly as CreateBooking would make it on its own for the
+        caller the item names: bookings that arrive together reserve their seats and are stored
+        together, and each gets its own answer (one refused leaves the others alone). Not
+        idempotent, as CreateBooking is not: only an item with a request_key may be sent again
+        (alone or in another batch) after a lost answer. At most 64 items; beyond that the whole
+        call is INVALID_ARGUMENT and nothing is booked.
+        """
 
     @_abc_1.abstractmethod
     def GetBooking(
