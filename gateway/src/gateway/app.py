@@ -15,6 +15,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from gateway.auth import TokenSettings
+from gateway.bookings_batch import BatchedBookings
 from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.docs import install_docs
@@ -127,6 +128,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     holds = BatchedHolds(
         upstreams.inventory, batch_size=config.hold_batch_size, on_batch=_counted("holds")
     )
+    bookings = BatchedBookings(
+        upstreams.booking, batch_size=config.create_batch_size, on_batch=_counted("bookings")
+    )
     app.state.gateway = Gateway(
         config=config,
         upstreams=upstreams,
@@ -135,6 +139,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         seat_maps=RenderCache(config.seat_map_cache_size),
         public_seat_maps=public_seat_maps,
         holds=holds,
+        bookings=bookings,
     )
     expiry = asyncio.create_task(
         store.expire_forever(config.idempotency_cleanup_seconds), name="idempotency-expiry"
@@ -153,6 +158,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         listener.cancel()
         await asyncio.gather(expiry, listener, return_exceptions=True)
         await holds.close()  # the holds in a batch are answered before the channels close
+        await bookings.close()
         await upstreams.close()
         await limiter.close()
         await engine.dispose()

@@ -86,6 +86,10 @@ class Config(DatabaseSettings):
     # HoldSeatsBatch call (at most this many, inventory's bound being 64; 1: each in its own
     # HoldSeats call) (gateway.holds). Each worker process batches its own requests.
     hold_batch_size: int = Field(32, ge=1, le=64, validation_alias="HOLD_BATCH_SIZE")
+    # New bookings of one show that arrive while two calls for it are in flight go to booking in
+    # one CreateBookingBatch call (at most this many, booking's bound being 64; 1: each in its
+    # own CreateBooking call) (gateway.bookings_batch). Each worker process batches its own.
+    create_batch_size: int = Field(32, ge=1, le=64, validation_alias="CREATE_BATCH_SIZE")
     cors_allow_origins: CommaSeparated = Field((), validation_alias="CORS_ALLOW_ORIGINS")
     metrics_multiproc_dir: str | None = Field(None, validation_alias=PROMETHEUS_MULTIPROC_DIR)
 

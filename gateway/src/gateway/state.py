@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, Request
 from starlette.responses import Response
 
+from gateway.bookings_batch import BatchedBookings
 from gateway.conditional import SharedReply
 from gateway.config import Config
 from gateway.errors import InvalidArgument
@@ -36,6 +37,8 @@ class Gateway:
     public_seat_maps: SeatMapCache[SharedReply]
     # Inventory's HoldSeats, holds of one show that arrive together sent in one call.
     holds: BatchedHolds
+    # Booking's CreateBooking, bookings of one show that arrive together sent in one call.
+    bookings: BatchedBookings
 
     async def seat_write(
         self,

@@ -9,6 +9,7 @@ returns a reply or raises one of the errors below (mapped to rich statuses like 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import grpc
 from svckit.errors import ErrorTable, status_message
 from svckit.grpc_interceptors import status_of_failure
 from svckit.grpc_server import create_server
+from svckit.identity import Caller, caller_metadata
 from svckit.proto_values import to_timestamp
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 from ticketing.catalog.v1 import catalog_pb2, catalog_pb2_grpc
@@ -451,11 +453,38 @@ def _inventory() -> FakeService:
     return service
 
 
+@dataclass(frozen=True)
+class _ItemContext:
+    """What a batch item's behaviour reads as its call's context: the caller the item names."""
+
+    metadata: tuple[tuple[str, str], ...]
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return self.metadata
+
+
 def _booking() -> FakeService:
-    return FakeService(
+    async def create_one(item: booking_pb2.CreateBookingBatchItem) -> Any:
+        caller = Caller(item.caller_user_id or None, frozenset(item.caller_roles))
+        context = _ItemContext(caller_metadata(caller))
+        try:
+            created = await service.each("CreateBooking", item.booking, context)  # type: ignore[arg-type]
+        except Exception as exc:
+            failed = status_message(status_of_failure(exc, ERROR_TABLE, "fake.booking"))
+            return booking_pb2.CreateBookingResult(failed=failed)
+        return booking_pb2.CreateBookingResult(created=created)
+
+    async def create_batch(request: booking_pb2.CreateBookingBatchRequest, context: Any) -> Any:
+        """Each item through CreateBooking's behaviour at once, a refusal answered as booking
+        does."""
+        results = await asyncio.gather(*map(create_one, request.bookings))
+        return booking_pb2.CreateBookingBatchResponse(results=results)
+
+    service = FakeService(
         "booking",
         {
             "CreateBooking": _create_booking,
+            "CreateBookingBatch": create_batch,
             "GetBooking": _get_booking,
             "ListUserBookings": reply(
                 booking_pb2.ListUserBookingsResponse(bookings=[booking()], page=page("next", 3))
@@ -463,6 +492,7 @@ def _booking() -> FakeService:
             "CancelBooking": _cancel_booking,
         },
     )
+    return service
 
 
 def _payment() -> FakeService:

@@ -112,7 +112,7 @@ async def create_booking(
 
     async def create() -> Response:
         reply = await gw.seat_write(
-            rpc_request.show_id, "booking", gw.upstreams.booking.CreateBooking, rpc_request, caller
+            rpc_request.show_id, "booking", gw.bookings.create, rpc_request, caller
         )
         return json_response(render.booking(reply), 201)
 

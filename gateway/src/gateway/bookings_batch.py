@@ -1,0 +1,175 @@
+"""New bookings sent to booking, those of one show that arrive together in one call.
+
+In an on-sale dozens of users book seats of one show at once, and each CreateBooking call costs
+its own RPC on both sides. Bookings of a show that arrive while calls for it are in flight wait
+(svckit.batching) and go in one CreateBookingBatch, which booking runs as it would each alone,
+each for the caller that asked for it (the item carries the identity its own call would carry
+in its metadata, and booking checks it exactly as it checks a call's); a booking that finds
+nothing in flight is sent at once as CreateBooking, so an idle gateway adds no latency. Each
+item's answer becomes exactly what its own CreateBooking call would have given: its reply, or
+the same error (so the route's gRPC to HTTP mapping answers the same).
+
+CreateBooking is not idempotent, and neither is the batch: when the batch call itself fails,
+only bookings with a request_key (the client's Idempotency-Key) are sent again on their own,
+as booking answers a resend of those with the booking the first attempt stored, if it did; the
+others are answered with the batch call's error, as their own failed call would have been. A
+booking that does not know the method yet (UNIMPLEMENTED) made nothing, so every booking of it
+is sent again on its own. Every booking keeps its own deadline, counted from when the request
+asked for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import grpc
+
+from svckit.batching import Batcher
+from svckit.errors import rpc_error_of
+from svckit.identity import ANONYMOUS, caller_from_metadata, caller_metadata
+from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
+
+__all__ = ["MAX_BATCH_SIZE", "BatchedBookings"]
+
+MAX_BATCH_SIZE = 64  # booking.proto's bound on CreateBookingBatch
+IN_FLIGHT_PER_SHOW = 2
+
+Metadata = Sequence[tuple[str, str]]
+CreateRequest = booking_pb2.CreateBookingRequest
+Booking = booking_pb2.Booking
+
+
+@dataclass(frozen=True, slots=True)
+class _Create:
+    request: CreateRequest
+    metadata: tuple[tuple[str, str], ...]  # the user's, as a call of its own sends them
+    deadline: float  # the event loop's clock
+
+    def item(self) -> booking_pb2.CreateBookingBatchItem:
+        caller = caller_from_metadata(self.metadata)
+        return booking_pb2.CreateBookingBatchItem(
+            booking=self.request,
+            caller_user_id=caller.user_id or "",
+            caller_roles=sorted(caller.roles),
+        )
+
+
+def _deadline_exceeded() -> grpc.aio.AioRpcError:
+    return grpc.aio.AioRpcError(
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.aio.Metadata(),
+        grpc.aio.Metadata(),
+        details="Deadline Exceeded",
+    )
+
+
+class BatchedBookings:
+    """``create`` has the shape of the stub's CreateBooking (``upstreams.call`` passes the
+    deadline and the caller's metadata); it raises the ``AioRpcError`` a CreateBooking call
+    would."""
+
+    def __init__(
+        self,
+        stub: booking_pb2_grpc.BookingServiceStub,
+        *,
+        batch_size: int,
+        on_batch: Callable[[int, str], None] | None = None,
+    ) -> None:
+        """``batch_size`` > 1 sends bookings of one show that arrive together in one call."""
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size must be 1 to {MAX_BATCH_SIZE}")
+        self._stub = stub
+        self._batches = (
+            Batcher[str, _Create](
+                self._create_together,
+                self._create_alone,
+                max_size=batch_size,
+                in_flight=IN_FLIGHT_PER_SHOW,
+                on_batch=on_batch,
+            )
+            if batch_size > 1
+            else None
+        )
+
+    async def create(
+        self,
+        request: CreateRequest,
+        *,
+        timeout: float,  # noqa: ASYNC109 - the gRPC deadline, as the stub's CreateBooking takes it
+        metadata: Metadata,
+    ) -> Booking:
+        if self._batches is None:
+            reply: Booking = await self._stub.CreateBooking(
+                request, timeout=timeout, metadata=metadata
+            )
+            return reply
+        deadline = asyncio.get_running_loop().time() + timeout
+        created: Booking = await self._batches.submit(
+            request.show_id, _Create(request, tuple(metadata), deadline)
+        )
+        return created
+
+    async def _create_alone(self, create: _Create) -> Booking:
+        left = create.deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise _deadline_exceeded()
+        reply: Booking = await self._stub.CreateBooking(
+            create.request, timeout=left, metadata=create.metadata
+        )
+        return reply
+
+    async def _create_together(
+        self, show_id: str, creates: list[_Create]
+    ) -> list[Booking | BaseException]:
+        """Per booking its reply or its error; raises only when nothing was sent (or booking
+        does not know the method), so that every booking is sent on its own."""
+        left = min(create.deadline for create in creates) - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise _deadline_exceeded()
+        try:
+            reply = await self._stub.CreateBookingBatch(
+                booking_pb2.CreateBookingBatchRequest(
+                    bookings=[create.item() for create in creates]
+                ),
+                timeout=left,
+                metadata=caller_metadata(ANONYMOUS),
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() is grpc.StatusCode.UNIMPLEMENTED:
+                raise
+            return await self._after_failed_batch(creates, error)
+        answers: list[Booking | BaseException] = [
+            result.created if result.HasField("created") else rpc_error_of(result.failed)
+            for result in reply.results
+        ]
+        if len(answers) != len(creates):
+            raise ValueError(
+                "CreateBookingBatch answered another number of bookings than it was sent"
+            )
+        return answers
+
+    async def _after_failed_batch(
+        self, creates: list[_Create], error: grpc.aio.AioRpcError
+    ) -> list[Booking | BaseException]:
+        """The batch may have made some of its bookings: those with a request_key are sent
+        again (booking answers them with what the first attempt stored); the others fail as
+        their own call would have."""
+        answers: list[Booking | BaseException] = [error] * len(creates)
+        resend = [index for index, create in enumerate(creates) if create.request.request_key]
+        again = await asyncio.gather(
+            *(self._create_alone(creates[index]) for index in resend), return_exceptions=True
+        )
+        for index, answer in zip(resend, again, strict=True):
+            answers[index] = answer
+        return answers
+
+    def queued(self, show_id: str) -> int:
+        """Bookings of the show waiting for the next batch."""
+        return self._batches.queued(show_id) if self._batches is not None else 0
+
+    async def close(self) -> None:
+        """Answer the bookings still in a batch."""
+        if self._batches is not None:
+            await self._batches.close()
