@@ -74,6 +74,8 @@ class Batcher(Generic[K, Q]):
         if queue is None:
             queue = self._queues[key] = _Queue(deque())
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        # A caller that gave up leaves its refusal unread: it is not "never retrieved".
+        answer.add_done_callback(_retrieved)
         queue.waiting.append(_Waiting(request, answer))
         if queue.running < self._in_flight:
             queue.running += 1
@@ -126,6 +128,11 @@ class Batcher(Generic[K, Q]):
         """Wait for the batches in flight (their callers are owed an answer)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _resolve(future: asyncio.Future[Any], result: Any) -> None:
