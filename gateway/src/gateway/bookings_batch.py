@@ -21,12 +21,11 @@ asked for it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
-from svckit.batching import Batcher
+from gateway.batched_calls import BatchedCalls, Metadata, Pending, time_left
 from svckit.errors import rpc_error_of
 from svckit.identity import ANONYMOUS, caller_from_metadata, caller_metadata
 from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
@@ -34,105 +33,52 @@ from ticketing.booking.v1 import booking_pb2, booking_pb2_grpc
 __all__ = ["MAX_BATCH_SIZE", "BatchedBookings"]
 
 MAX_BATCH_SIZE = 64  # booking.proto's bound on CreateBookingBatch
-IN_FLIGHT_PER_SHOW = 2
 
-Metadata = Sequence[tuple[str, str]]
 CreateRequest = booking_pb2.CreateBookingRequest
 Booking = booking_pb2.Booking
 
 
-@dataclass(frozen=True, slots=True)
-class _Create:
-    request: CreateRequest
-    metadata: tuple[tuple[str, str], ...]  # the user's, as a call of its own sends them
-    deadline: float  # the event loop's clock
-
-    def item(self) -> booking_pb2.CreateBookingBatchItem:
-        caller = caller_from_metadata(self.metadata)
-        return booking_pb2.CreateBookingBatchItem(
-            booking=self.request,
-            caller_user_id=caller.user_id or "",
-            caller_roles=sorted(caller.roles),
-        )
-
-
-def _deadline_exceeded() -> grpc.aio.AioRpcError:
-    return grpc.aio.AioRpcError(
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.aio.Metadata(),
-        grpc.aio.Metadata(),
-        details="Deadline Exceeded",
+def _item(create: Pending[CreateRequest]) -> booking_pb2.CreateBookingBatchItem:
+    """The booking with the caller its own call would carry in its metadata."""
+    caller = caller_from_metadata(create.metadata)
+    return booking_pb2.CreateBookingBatchItem(
+        booking=create.request,
+        caller_user_id=caller.user_id or "",
+        caller_roles=sorted(caller.roles),
     )
 
 
-class BatchedBookings:
-    """``create`` has the shape of the stub's CreateBooking (``upstreams.call`` passes the
-    deadline and the caller's metadata); it raises the ``AioRpcError`` a CreateBooking call
-    would."""
+class BatchedBookings(BatchedCalls[CreateRequest, Booking]):
+    """``create`` has the shape of the stub's CreateBooking; it raises the ``AioRpcError`` a
+    CreateBooking call would."""
 
-    def __init__(
-        self,
-        stub: booking_pb2_grpc.BookingServiceStub,
-        *,
-        batch_size: int,
-        on_batch: Callable[[int, str], None] | None = None,
-    ) -> None:
-        """``batch_size`` > 1 sends bookings of one show that arrive together in one call."""
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch_size must be 1 to {MAX_BATCH_SIZE}")
+    max_batch_size = MAX_BATCH_SIZE
+
+    def __init__(self, stub: booking_pb2_grpc.BookingServiceStub, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._stub = stub
-        self._batches = (
-            Batcher[str, _Create](
-                self._create_together,
-                self._create_alone,
-                max_size=batch_size,
-                in_flight=IN_FLIGHT_PER_SHOW,
-                on_batch=on_batch,
-            )
-            if batch_size > 1
-            else None
-        )
 
-    async def create(
+    create = BatchedCalls.call
+
+    async def _single(
         self,
         request: CreateRequest,
         *,
-        timeout: float,  # noqa: ASYNC109 - the gRPC deadline, as the stub's CreateBooking takes it
+        timeout: float,  # noqa: ASYNC109 - the gRPC deadline
         metadata: Metadata,
     ) -> Booking:
-        if self._batches is None:
-            reply: Booking = await self._stub.CreateBooking(
-                request, timeout=timeout, metadata=metadata
-            )
-            return reply
-        deadline = asyncio.get_running_loop().time() + timeout
-        created: Booking = await self._batches.submit(
-            request.show_id, _Create(request, tuple(metadata), deadline)
-        )
-        return created
-
-    async def _create_alone(self, create: _Create) -> Booking:
-        left = create.deadline - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise _deadline_exceeded()
-        reply: Booking = await self._stub.CreateBooking(
-            create.request, timeout=left, metadata=create.metadata
-        )
+        reply: Booking = await self._stub.CreateBooking(request, timeout=timeout, metadata=metadata)
         return reply
 
-    async def _create_together(
-        self, show_id: str, creates: list[_Create]
+    async def _together(
+        self, show_id: str, creates: list[Pending[CreateRequest]]
     ) -> list[Booking | BaseException]:
         """Per booking its reply or its error; raises only when nothing was sent (or booking
         does not know the method), so that every booking is sent on its own."""
-        left = min(create.deadline for create in creates) - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise _deadline_exceeded()
+        left = time_left(creates)
         try:
             reply = await self._stub.CreateBookingBatch(
-                booking_pb2.CreateBookingBatchRequest(
-                    bookings=[create.item() for create in creates]
-                ),
+                booking_pb2.CreateBookingBatchRequest(bookings=[_item(c) for c in creates]),
                 timeout=left,
                 metadata=caller_metadata(ANONYMOUS),
             )
@@ -151,7 +97,7 @@ class BatchedBookings:
         return answers
 
     async def _after_failed_batch(
-        self, creates: list[_Create], error: grpc.aio.AioRpcError
+        self, creates: list[Pending[CreateRequest]], error: grpc.aio.AioRpcError
     ) -> list[Booking | BaseException]:
         """The batch may have made some of its bookings: those with a request_key are sent
         again (booking answers them with what the first attempt stored); the others fail as
@@ -159,17 +105,8 @@ class BatchedBookings:
         answers: list[Booking | BaseException] = [error] * len(creates)
         resend = [index for index, create in enumerate(creates) if create.request.request_key]
         again = await asyncio.gather(
-            *(self._create_alone(creates[index]) for index in resend), return_exceptions=True
+            *(self._alone(creates[index]) for index in resend), return_exceptions=True
         )
         for index, answer in zip(resend, again, strict=True):
             answers[index] = answer
         return answers
-
-    def queued(self, show_id: str) -> int:
-        """Bookings of the show waiting for the next batch."""
-        return self._batches.queued(show_id) if self._batches is not None else 0
-
-    async def close(self) -> None:
-        """Answer the bookings still in a batch."""
-        if self._batches is not None:
-            await self._batches.close()

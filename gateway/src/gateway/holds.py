@@ -15,12 +15,11 @@ doubled. Every hold keeps its own deadline, counted from when the request asked 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
-from svckit.batching import Batcher
+from gateway.batched_calls import BatchedCalls, Metadata, Pending, time_left
 from svckit.errors import rpc_error_of
 from svckit.identity import ANONYMOUS, caller_metadata
 from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
@@ -28,96 +27,43 @@ from ticketing.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 __all__ = ["MAX_BATCH_SIZE", "BatchedHolds"]
 
 MAX_BATCH_SIZE = 64  # inventory.proto's bound on HoldSeatsBatch
-IN_FLIGHT_PER_SHOW = 2
 # An item inventory could not serve just then: a call of its own would be resent by the
 # channel's policy (svckit.grpc_client), so it is sent again on its own.
 _RESENT_ALONE = grpc.StatusCode.UNAVAILABLE.value[0]
 
-Metadata = Sequence[tuple[str, str]]
 HoldRequest = inventory_pb2.HoldSeatsRequest
 HoldReply = inventory_pb2.HoldSeatsResponse
 
 
-@dataclass(frozen=True, slots=True)
-class _Hold:
-    request: HoldRequest
-    metadata: tuple[tuple[str, str], ...]  # the user's, as a call of its own sends them
-    deadline: float  # the event loop's clock
+class BatchedHolds(BatchedCalls[HoldRequest, HoldReply]):
+    """``hold`` has the shape of the stub's HoldSeats; it raises the ``AioRpcError`` a HoldSeats
+    call would."""
 
+    max_batch_size = MAX_BATCH_SIZE
 
-def _deadline_exceeded() -> grpc.aio.AioRpcError:
-    return grpc.aio.AioRpcError(
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-        grpc.aio.Metadata(),
-        grpc.aio.Metadata(),
-        details="Deadline Exceeded",
-    )
-
-
-class BatchedHolds:
-    """``hold`` has the shape of the stub's HoldSeats (``upstreams.call`` passes the deadline
-    and the caller's metadata); it raises the ``AioRpcError`` a HoldSeats call would."""
-
-    def __init__(
-        self,
-        stub: inventory_pb2_grpc.InventoryServiceStub,
-        *,
-        batch_size: int,
-        on_batch: Callable[[int, str], None] | None = None,
-    ) -> None:
-        """``batch_size`` > 1 sends holds of one show that arrive together in one call."""
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValueError(f"batch_size must be 1 to {MAX_BATCH_SIZE}")
+    def __init__(self, stub: inventory_pb2_grpc.InventoryServiceStub, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self._stub = stub
-        self._batches = (
-            Batcher[str, _Hold](
-                self._hold_together,
-                self._hold_alone,
-                max_size=batch_size,
-                in_flight=IN_FLIGHT_PER_SHOW,
-                on_batch=on_batch,
-            )
-            if batch_size > 1
-            else None
-        )
 
-    async def hold(
+    hold = BatchedCalls.call
+
+    async def _single(
         self,
         request: HoldRequest,
         *,
-        timeout: float,  # noqa: ASYNC109 - the gRPC deadline, as the stub's HoldSeats takes it
+        timeout: float,  # noqa: ASYNC109 - the gRPC deadline
         metadata: Metadata,
     ) -> HoldReply:
-        if self._batches is None:
-            reply: HoldReply = await self._stub.HoldSeats(
-                request, timeout=timeout, metadata=metadata
-            )
-            return reply
-        deadline = asyncio.get_running_loop().time() + timeout
-        held: HoldReply = await self._batches.submit(
-            request.show_id, _Hold(request, tuple(metadata), deadline)
-        )
-        return held
-
-    async def _hold_alone(self, hold: _Hold) -> HoldReply:
-        left = hold.deadline - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise _deadline_exceeded()
-        reply: HoldReply = await self._stub.HoldSeats(
-            hold.request, timeout=left, metadata=hold.metadata
-        )
+        reply: HoldReply = await self._stub.HoldSeats(request, timeout=timeout, metadata=metadata)
         return reply
 
-    async def _hold_together(
-        self, show_id: str, holds: list[_Hold]
+    async def _together(
+        self, show_id: str, holds: list[Pending[HoldRequest]]
     ) -> list[HoldReply | BaseException]:
         """Per hold its reply or its error; raises when the call itself failed."""
-        left = min(hold.deadline for hold in holds) - asyncio.get_running_loop().time()
-        if left <= 0:
-            raise _deadline_exceeded()
         reply = await self._stub.HoldSeatsBatch(
             inventory_pb2.HoldSeatsBatchRequest(holds=[hold.request for hold in holds]),
-            timeout=left,
+            timeout=time_left(holds),
             metadata=caller_metadata(ANONYMOUS),
         )
         answers: list[HoldReply | BaseException] = []
@@ -133,17 +79,8 @@ class BatchedHolds:
             raise ValueError("HoldSeatsBatch answered another number of holds than it was sent")
         if resend:
             again = await asyncio.gather(
-                *(self._hold_alone(holds[index]) for index in resend), return_exceptions=True
+                *(self._alone(holds[index]) for index in resend), return_exceptions=True
             )
             for index, answer in zip(resend, again, strict=True):
                 answers[index] = answer
         return answers
-
-    def queued(self, show_id: str) -> int:
-        """Holds of the show waiting for the next batch."""
-        return self._batches.queued(show_id) if self._batches is not None else 0
-
-    async def close(self) -> None:
-        """Answer the holds still in a batch."""
-        if self._batches is not None:
-            await self._batches.close()
