@@ -197,8 +197,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(config: Config, *, clock: Callable[[], float] = time.monotonic) -> FastAPI:
-    """The gateway; ``clock`` (monotonic seconds) is what its anonymous seat maps age by."""
+def create_app(
+    config: Config, *, clock: Callable[[], float] = time.monotonic, lean_routes: bool = True
+) -> FastAPI:
+    """The gateway; ``clock`` (monotonic seconds) is what its anonymous seat maps age by.
+    ``lean_routes=False`` answers the hot writes by FastAPI's own handlers (gateway.lean), which
+    the tests compare the lean ones with."""
     app = FastAPI(
         title="Ticketing API",
         version=VERSION,
@@ -221,6 +225,7 @@ def create_app(config: Config, *, clock: Callable[[], float] = time.monotonic) -
     )
     app.state.config = config
     app.state.clock = clock
+    app.state.lean_routes = lean_routes
     app.state.metrics_multiproc_dir = config.metrics_multiproc_dir
     app.state.token_settings = TokenSettings(
         secret=config.jwt_secret,

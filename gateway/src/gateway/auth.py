@@ -37,6 +37,7 @@ __all__ = [
     "TokenSettings",
     "acting_user",
     "authenticate",
+    "authenticated",
     "ensure_acts_for",
     "issue_token",
     "require_identity",
@@ -145,10 +146,15 @@ async def optional_caller(request: Request) -> Caller:
     return _caller_from_header(request) or ANONYMOUS
 
 
-async def required_caller(request: Request, _: Credentials) -> Caller:
+def authenticated(request: Request) -> Caller:
+    """The caller of a route that needs a token: 401 without one."""
     caller = _caller_from_header(request) or ANONYMOUS
     require_identity(caller)
     return caller
+
+
+async def required_caller(request: Request, _: Credentials) -> Caller:
+    return authenticated(request)
 
 
 async def admin_caller(caller: Annotated[Caller, Depends(required_caller)]) -> Caller:

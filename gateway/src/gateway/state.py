@@ -22,7 +22,7 @@ from gateway.seat_map_cache import SeatMapCache
 from gateway.upstreams import Upstreams
 from svckit.identity import Caller
 
-__all__ = ["Gateway", "IdempotencyKey", "State", "one_idempotency_key"]
+__all__ = ["Gateway", "IdempotencyKey", "State", "gateway_of", "one_idempotency_key"]
 
 T = TypeVar("T")
 
@@ -77,9 +77,13 @@ class Gateway:
         return await self.idempotency.run(scope, request_fingerprint(scope.route, body), call)
 
 
-async def _gateway(request: Request) -> Gateway:
+def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
+
+
+async def _gateway(request: Request) -> Gateway:
+    return gateway_of(request)
 
 
 State = Annotated[Gateway, Depends(_gateway)]
