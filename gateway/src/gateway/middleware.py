@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -18,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.errors import error_body
 from gateway.metrics import observe
 from gateway.responses import JsonResponse
-from svckit.identity import reset_request_id, set_request_id
+from svckit.identity import new_request_id, reset_request_id, set_request_id
 from svckit.logging import get_logger
 
 __all__ = ["GatewayMiddleware"]
@@ -94,7 +93,7 @@ class GatewayMiddleware:
                 if _REQUEST_ID.match(candidate):
                     return candidate
                 break
-        return uuid.uuid4().hex
+        return new_request_id()
 
     @staticmethod
     def _content_length(scope: Scope) -> int | None:

@@ -47,3 +47,23 @@ def test_lines_are_json_with_service_logger_and_level(
         "timestamp": "t",
     }
     assert lines[1]["logger"] == "uvicorn.error" and lines[1]["service"] == "inventory"
+
+
+def test_values_orjson_cannot_encode_still_make_a_json_line(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    class Opaque:
+        def __repr__(self) -> str:
+            return "<opaque>"
+
+    configure_logging("booking", "INFO")
+    get_logger("svckit.tests.odd").info(
+        "odd.values", huge=10**30, keyed={1: "one"}, thing=Opaque(), text="naïve\u2603"
+    )
+
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    assert line["huge"] == 10**30
+    assert line["keyed"] == {"1": "one"}
+    assert line["thing"] == "<opaque>"
+    assert line["text"] == "naïve\u2603"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from svckit.identity import (
     REQUEST_ID_HEADER,
     USER_ID_HEADER,
     metadata_value,
+    new_request_id,
     reset_request_id,
     set_request_id,
 )
@@ -140,7 +140,7 @@ async def _logged(
     context: Any,
 ) -> Any:
     metadata = context.invocation_metadata()
-    request_id = metadata_value(metadata, REQUEST_ID_HEADER) or uuid.uuid4().hex
+    request_id = metadata_value(metadata, REQUEST_ID_HEADER) or new_request_id()
     user_id = metadata_value(metadata, USER_ID_HEADER)
     token = set_request_id(request_id)
     started = time.perf_counter()
@@ -269,7 +269,7 @@ class ServerCallInterceptor(UnaryUnaryServerInterceptor):
             )
         service, name, quiet = names
         metadata = context.invocation_metadata()
-        request_id = metadata_value(metadata, REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request_id = metadata_value(metadata, REQUEST_ID_HEADER) or new_request_id()
         token = set_request_id(request_id)
         started = time.perf_counter()
         failure: BaseException | None = None

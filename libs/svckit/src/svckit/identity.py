@@ -9,6 +9,7 @@ interceptor stores it in a context variable so outgoing calls can forward it wit
 from __future__ import annotations
 
 import contextvars
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ __all__ = [
     "caller_metadata",
     "current_request_id",
     "metadata_value",
+    "new_request_id",
     "reset_request_id",
     "set_request_id",
 ]
@@ -88,6 +90,11 @@ def caller_from_metadata(source: MetadataPairs | _HasInvocationMetadata | None) 
 def caller_from_context(context: _HasInvocationMetadata) -> Caller:
     """The caller of the RPC being served by ``context``."""
     return caller_from_metadata(context.invocation_metadata())
+
+
+def new_request_id() -> str:
+    """An id for a request that came without one: 32 random hex digits."""
+    return secrets.token_hex(16)
 
 
 def current_request_id() -> str | None:

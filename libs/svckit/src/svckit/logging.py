@@ -11,10 +11,12 @@ path, and the direct route costs a fraction of the stdlib one.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from typing import Any
 
+import orjson
 import structlog
 
 __all__ = ["configure_logging", "get_logger"]
@@ -31,6 +33,18 @@ class _NamedPrintLogger(structlog.PrintLogger):
 
 def _named_print_logger(*args: Any) -> _NamedPrintLogger:
     return _NamedPrintLogger(args[0] if args else None)
+
+
+def _dumps(event: dict[str, Any], **kwargs: Any) -> str:
+    """A line's JSON, by orjson (several times faster than the standard library on every access
+    line); what orjson cannot encode (an integer beyond 64 bits) by the standard library."""
+    try:
+        return orjson.dumps(event, default=kwargs.get("default"), option=_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(event, **kwargs)
+
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
 def _service_adder(service: str) -> Any:
@@ -56,7 +70,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             add_service,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer(_dumps),
         ],
         logger_factory=_named_print_logger,
         wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
@@ -75,7 +89,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer(_dumps),
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
