@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -22,6 +22,7 @@ from gateway.docs import install_docs
 from gateway.errors import install_error_handlers
 from gateway.holds import BatchedHolds
 from gateway.idempotency import REPLAYED_HEADER, IdempotencyStore
+from gateway.lean import LeanRoutes
 from gateway.metrics import metrics_endpoint
 from gateway.middleware import GatewayMiddleware
 from gateway.oidc import oidc_verifier
@@ -197,6 +198,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _routes_of(routers: list[APIRouter]) -> list[Any]:
+    return [route for router in routers for route in router.routes]
+
+
 def create_app(
     config: Config, *, clock: Callable[[], float] = time.monotonic, lean_routes: bool = True
 ) -> FastAPI:
@@ -261,8 +266,13 @@ def create_app(
         compresslevel=GZIP_LEVEL,
         thread_minimum_size=GZIP_THREAD_MINIMUM_BYTES,
     )
+    # With CORS the lean routes still answer, but from the router, inside its middleware.
+    lean = None if config.cors_allow_origins else LeanRoutes(app, _routes_of(routers))
     app.add_middleware(
-        GatewayMiddleware, max_body_bytes=config.max_body_bytes, access_log=config.access_log
+        GatewayMiddleware,
+        max_body_bytes=config.max_body_bytes,
+        access_log=config.access_log,
+        lean_routes=lean,
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -8,8 +8,15 @@ few inputs: it reads the JSON body, finds the caller and validates the header an
 the same models, in the same order and with the same errors as FastAPI would, then calls the
 endpoint itself. Everything around the handler stays FastAPI's: the route is matched, documented
 in the OpenAPI document and wrapped in the app's middleware and exception handlers exactly as
-before, so a client cannot tell the two paths apart (tests/unit/gateway/test_gateway_lean_routes
-sends both the same requests).
+before, so a client cannot tell the two paths apart (tests/integration/gateway/
+test_gateway_lean_routes sends both the same requests).
+
+:class:`LeanRoutes` goes one step further for these few exact paths: the gateway's outer
+middleware hands a request for one of them straight to its handler, past the router and the
+layers that only pass such a request along (compression, which a reply of a few hundred bytes
+never gets, and the exception middleware, whose handlers it applies itself). The app does this
+only where those layers have nothing to add: without CORS, whose headers a cross-origin caller
+needs on every reply.
 
 FastAPI's order, kept here: the body is read and parsed first (malformed JSON is a 400 even
 without a token), then the dependencies run (a missing or bad token is a 401 before any field is
@@ -24,14 +31,24 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
-__all__ = ["MISSING", "LeanRoute", "header", "json_body", "lean", "raise_if", "validated"]
+__all__ = [
+    "MISSING",
+    "LeanRoute",
+    "LeanRoutes",
+    "header",
+    "json_body",
+    "lean",
+    "raise_if",
+    "validated",
+]
 
 Handler = Callable[[Request], Awaitable[Response]]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,9 +82,14 @@ class LeanRoute(APIRoute):
     the app was built with ``app.state.lean_routes`` false (then FastAPI's own handler runs,
     which the tests compare it with). Other endpoints are plain ``APIRoute``s."""
 
+    @property
+    def lean_handler(self) -> Handler | None:
+        handler: Handler | None = getattr(self.endpoint, _LEAN_HANDLER, None)
+        return handler
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         standard = super().get_route_handler()
-        handler: Handler | None = getattr(self.endpoint, _LEAN_HANDLER, None)
+        handler = self.lean_handler
         if handler is None:
             return standard
 
@@ -77,6 +99,55 @@ class LeanRoute(APIRoute):
             return await standard(request)
 
         return either
+
+
+class LeanRoutes:
+    """The lean routes of exact paths (no path parameters), found by method and path."""
+
+    def __init__(self, app: FastAPI, routes: list[Any]) -> None:
+        self._app = app
+        self._routes: dict[tuple[str, str], tuple[LeanRoute, Handler]] = {}
+        for route in routes:
+            handler = route.lean_handler if isinstance(route, LeanRoute) else None
+            if handler is None or route.param_convertors:
+                continue
+            for method in route.methods:
+                self._routes[(method, route.path_format)] = (route, handler)
+
+    def __bool__(self) -> bool:
+        return bool(self._routes)
+
+    def find(self, scope: Scope) -> tuple[LeanRoute, Handler] | None:
+        found = self._routes.get((scope["method"], scope["path"]))
+        if found is None or not getattr(self._app.state, "lean_routes", True):
+            return None
+        return found
+
+    async def answer(
+        self, found: tuple[LeanRoute, Handler], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """The route's answer, with the app's exception handlers applied as the exception
+        middleware would; an exception none handles goes up, as it would from the router."""
+        route, handler = found
+        scope["route"] = route
+        scope["endpoint"] = route.endpoint
+        scope["path_params"] = {}
+        request = Request(scope, receive, send)
+        try:
+            response = await handler(request)
+        except Exception as exc:
+            on_error = self._handler_for(exc)
+            if on_error is None:
+                raise
+            response = await on_error(request, exc)
+        await response(scope, receive, send)
+
+    def _handler_for(self, exc: Exception) -> Any:
+        handlers = self._app.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls in handlers:
+                return handlers[cls]
+        return None
 
 
 async def json_body(request: Request) -> Any:

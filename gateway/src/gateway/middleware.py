@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import error_body
+from gateway.lean import LeanRoutes
 from gateway.metrics import observe
 from gateway.responses import JsonResponse
 from svckit.identity import new_request_id, reset_request_id, set_request_id
@@ -29,10 +30,19 @@ _UNMATCHED = "unmatched"
 
 
 class GatewayMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, access_log: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        access_log: bool,
+        lean_routes: LeanRoutes | None = None,
+    ) -> None:
+        """``lean_routes``: the hot writes, answered here past the inner layers (gateway.lean)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access_log = access_log
+        self.lean_routes = lean_routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +72,12 @@ class GatewayMiddleware:
                 )
             else:
                 limited = receive if length is not None else self._limited(receive)
-                await self.app(scope, limited, send_with_id)
+                lean_routes = self.lean_routes
+                lean = lean_routes.find(scope) if lean_routes else None
+                if lean_routes is not None and lean is not None:
+                    await lean_routes.answer(lean, scope, limited, send_with_id)
+                else:
+                    await self.app(scope, limited, send_with_id)
         except Exception:
             log.exception("http.unhandled_exception", path=scope.get("path"))
             if not response["started"]:

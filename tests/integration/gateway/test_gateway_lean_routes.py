@@ -213,3 +213,37 @@ async def test_fastapi_solves_no_dependencies_for_the_lean_routes(
     assert solved == [f"{BOOK}/{BOOKING}/cancel", HOLD]
     assert [call.method for call in upstream.inventory.calls] == ["HoldSeats", "HoldSeats"]
     assert [call.method for call in upstream.booking.calls] == ["CreateBooking", "CancelBooking"]
+
+
+async def test_lean_answers_are_counted_under_their_route_and_keep_the_request_id(
+    start_gateway: StartGateway, upstream: Fakes
+) -> None:
+    client = await start_gateway(rate_limit_per_minute=0)
+
+    held = await client.post(HOLD, json=GOOD, headers={**auth(), "X-Request-ID": "lean-req-1"})
+    refused = await client.post(HOLD, json={**GOOD, "showId": "x"}, headers=auth())
+    metrics = (await client.get("/metrics")).text
+
+    assert held.status_code == 201 and refused.status_code == 400
+    assert held.headers["x-request-id"] == "lean-req-1"
+    assert refused.headers["x-request-id"]
+    assert upstream.inventory.calls[0].metadata["x-request-id"] == "lean-req-1"
+    for status in ("201", "400"):
+        assert (
+            f'http_requests_total{{method="POST",route="{HOLD}",status="{status}"}}' in metrics
+        ), status
+
+
+async def test_with_cors_the_lean_routes_answer_cross_origin_callers_with_its_headers(
+    start_gateway: StartGateway, upstream: Fakes
+) -> None:
+    client = await start_gateway(rate_limit_per_minute=0, cors_allow_origins="http://shop.test")
+    origin = {"Origin": "http://shop.test"}
+
+    held = await client.post(HOLD, json=GOOD, headers={**auth(), **origin})
+    refused = await client.post(HOLD, json=GOOD, headers=origin)
+    booked = await client.post(BOOK, json=GOOD, headers={**auth(), **origin})
+
+    assert (held.status_code, refused.status_code, booked.status_code) == (201, 401, 201)
+    for response in (held, refused, booked):
+        assert response.headers["access-control-allow-origin"] == "http://shop.test"
