@@ -121,7 +121,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         deadline_seconds=config.grpc_deadline_seconds,
     )
     limiter = create_rate_limiter(
-        config.rate_limit_per_minute, config.redis_url, key_prefix=config.rate_limit_key_prefix
+        config.rate_limit_per_minute,
+        config.redis_url,
+        key_prefix=config.rate_limit_key_prefix,
+        on_batch=_counted("rate-limits"),
     )
     public_seat_maps = SeatMapCache[SharedReply](
         config.public_seat_map_shows, config.public_seat_map_seconds, clock=app.state.clock

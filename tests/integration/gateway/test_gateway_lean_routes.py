@@ -9,8 +9,10 @@ must be the same.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import itertools
+import uuid
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ import pytest
 from fastapi.dependencies.utils import solve_dependencies
 
 from gateway.auth import TokenSettings, issue_token
+from svckit.metrics import WRITE_BATCHED_REQUESTS, WRITE_BATCHES
 from tests.integration.gateway.conftest import StartGateway, app_of, auth, token
 from tests.integration.gateway.fakes import BOOKING, OTHER_USER, SEAT_1, SEAT_2, SHOW, USER, Fakes
 
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.integration
 HOLD = "/api/v1/bookings/hold-seats"
 BOOK = "/api/v1/bookings"
 GOOD = {"showId": SHOW, "showSeatIds": [SEAT_1, SEAT_2]}
+HOWS = ("alone", "together", "split")
 READ_HEADERS = ("content-type", "www-authenticate", "retry-after", "idempotent-replayed", "allow")
 
 JSON = {"Content-Type": "application/json"}
@@ -247,3 +251,25 @@ async def test_with_cors_the_lean_routes_answer_cross_origin_callers_with_its_he
     assert (held.status_code, refused.status_code, booked.status_code) == (201, 401, 201)
     for response in (held, refused, booked):
         assert response.headers["access-control-allow-origin"] == "http://shop.test"
+
+
+async def test_the_rate_limit_checks_of_concurrent_holds_share_script_calls(
+    start_gateway: StartGateway, upstream: Fakes
+) -> None:
+    client = await start_gateway(rate_limit_per_minute=120)
+
+    def checked() -> tuple[float, float]:
+        calls = sum(WRITE_BATCHES.labels("rate-limits", how)._value.get() for how in HOWS)
+        checks = sum(WRITE_BATCHED_REQUESTS.labels("rate-limits", how)._value.get() for how in HOWS)
+        return calls, checks
+
+    calls_before, checks_before = checked()
+    users = [str(uuid.uuid4()) for _ in range(40)]
+    holds = await asyncio.gather(
+        *(client.post(HOLD, json=GOOD, headers=auth(user)) for user in users)
+    )
+    calls, checks = checked()
+
+    assert [hold.status_code for hold in holds] == [201] * 40
+    assert checks - checks_before == 40
+    assert calls - calls_before < 40
