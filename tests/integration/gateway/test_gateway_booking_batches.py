@@ -1,4 +1,4 @@
-"""New bookings of one show that arrive while two calls for it are in flight go in one
+"""New bookings of one show that arrive while calls for it are in flight go in one
 CreateBookingBatch, each item for the caller who asked for it, and every client gets the answer a
 CreateBooking call of its own would have given."""
 
@@ -12,6 +12,7 @@ import grpc
 import httpx
 import pytest
 
+from gateway.batched_calls import IN_FLIGHT_PER_SHOW
 from gateway.bookings_batch import BatchedBookings
 from svckit.identity import USER_ID_HEADER, caller_from_context
 from tests.integration.gateway.conftest import StartGateway, app_of, auth
@@ -65,12 +66,15 @@ def created_after(gate: asyncio.Event, refused: set[str] | None = None) -> Any:
     return create
 
 
-async def two_in_flight(
+async def calls_in_flight(
     client: httpx.AsyncClient, upstream: Fakes
 ) -> list[asyncio.Task[httpx.Response]]:
-    """Two bookings of the show whose CreateBooking calls booking is still working on."""
+    """Bookings of the show (as many as may be in flight) whose CreateBooking calls booking
+    is still working on."""
     first = []
-    for _ in range(2):  # one after the other: bookings that arrive together are batched
+    for _ in range(
+        IN_FLIGHT_PER_SHOW
+    ):  # one after the other: bookings that arrive together are batched
         before = len(upstream.booking.calls_to("CreateBooking"))
         first.append(book(client, new_id(), new_id()))
 
@@ -88,12 +92,12 @@ async def queued(client: httpx.AsyncClient, count: int) -> None:
     await eventually(all_queued, message="the later bookings wait for a batch")
 
 
-async def test_bookings_arriving_while_two_are_in_flight_go_in_one_batch_each_for_its_caller(
+async def test_bookings_arriving_while_calls_are_in_flight_go_in_one_batch_each_for_its_caller(
     client: httpx.AsyncClient, upstream: Fakes
 ) -> None:
     gate = asyncio.Event()
     upstream.booking.on("CreateBooking", created_after(gate))
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     later = {new_id(): new_id() for _ in range(3)}  # user -> seat
     waiting = {user: book(client, user, seat) for user, seat in later.items()}
 
@@ -115,7 +119,7 @@ async def test_bookings_arriving_while_two_are_in_flight_go_in_one_batch_each_fo
         assert response.json()["userId"] == user
         assert [seat["id"] for seat in response.json()["seats"]] == [later[user]]
     alone = upstream.booking.calls_to("CreateBooking")
-    assert len(alone) == 2
+    assert len(alone) == IN_FLIGHT_PER_SHOW
     for call in alone:
         assert call.metadata[USER_ID_HEADER] == call.request.user_id
 
@@ -130,7 +134,7 @@ async def test_a_refused_item_of_a_batch_answers_as_a_refused_call_of_its_own(
     single = await book(client, loser, seat)
     assert single.status_code == 409
 
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     refused, created = book(client, loser, seat), book(client, winner, new_id())
     await queued(client, 2)
     gate.set()
@@ -149,7 +153,7 @@ async def test_an_idempotency_key_replays_the_answer_its_batched_booking_got(
 ) -> None:
     gate = asyncio.Event()
     upstream.booking.on("CreateBooking", created_after(gate))
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     user, seat, key = new_id(), new_id(), new_id()
     keyed = book(client, user, seat, key=key)
     other = book(client, new_id(), new_id())
@@ -167,7 +171,7 @@ async def test_an_idempotency_key_replays_the_answer_its_batched_booking_got(
     assert replayed.headers["idempotent-replayed"] == "true"
     assert replayed.json() == original.json()
     assert len(upstream.booking.calls_to("CreateBookingBatch")) == 1
-    assert len(upstream.booking.calls_to("CreateBooking")) == 2
+    assert len(upstream.booking.calls_to("CreateBooking")) == IN_FLIGHT_PER_SHOW
 
 
 async def test_a_failed_batch_call_resends_alone_only_the_bookings_with_a_key(
@@ -181,7 +185,7 @@ async def test_a_failed_batch_call_resends_alone_only_the_bookings_with_a_key(
     gate = asyncio.Event()
     upstream.booking.on("CreateBooking", created_after(gate))
     upstream.booking.on("CreateBookingBatch", broken)
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     keyed_user, key = new_id(), new_id()
     keyed = book(client, keyed_user, new_id(), key=key)
     unkeyed = book(client, new_id(), new_id())
@@ -197,7 +201,8 @@ async def test_a_failed_batch_call_resends_alone_only_the_bookings_with_a_key(
     assert refused.json()["error"]["code"] == single.json()["error"]["code"] == "BATCH_FAILED"
     alone = upstream.booking.calls_to("CreateBooking")
     assert [call.request.request_key for call in alone[-1:]] == [key]
-    assert len(alone) == 1 + 2 + 1  # the single call, the two in flight, the keyed resend
+    # the single call, those in flight, the keyed resend
+    assert len(alone) == 1 + IN_FLIGHT_PER_SHOW + 1
 
 
 async def test_a_booking_that_does_not_know_the_batch_gets_every_booking_on_its_own(
@@ -209,15 +214,15 @@ async def test_a_booking_that_does_not_know_the_batch_gets_every_booking_on_its_
     gate = asyncio.Event()
     upstream.booking.on("CreateBooking", created_after(gate))
     upstream.booking.on("CreateBookingBatch", unknown)
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     later = [book(client, new_id(), new_id()) for _ in range(2)]
     await queued(client, 2)
     gate.set()
     responses = await asyncio.gather(*first, *later)
 
-    assert [response.status_code for response in responses] == [201] * 4
+    assert [response.status_code for response in responses] == [201] * (IN_FLIGHT_PER_SHOW + 2)
     assert len(upstream.booking.calls_to("CreateBookingBatch")) == 1
-    assert len(upstream.booking.calls_to("CreateBooking")) == 4
+    assert len(upstream.booking.calls_to("CreateBooking")) == IN_FLIGHT_PER_SHOW + 2
 
 
 async def test_create_batch_size_one_sends_every_booking_on_its_own(

@@ -1,4 +1,4 @@
-"""Holds of one show that arrive while two calls for it are in flight go in one HoldSeatsBatch,
+"""Holds of one show that arrive while calls for it are in flight go in one HoldSeatsBatch,
 and every client gets the answer a HoldSeats call of its own would have given."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.batched_calls import IN_FLIGHT_PER_SHOW
 from gateway.holds import BatchedHolds
 from svckit.identity import USER_ID_HEADER
 from tests.integration.gateway.conftest import StartGateway, app_of, auth
@@ -55,12 +56,15 @@ def held_after(gate: asyncio.Event, refused: set[str] | None = None) -> Any:
     return hold
 
 
-async def two_in_flight(
+async def calls_in_flight(
     client: httpx.AsyncClient, upstream: Fakes
 ) -> list[asyncio.Task[httpx.Response]]:
-    """Two holds of the show whose HoldSeats calls inventory is still working on."""
+    """Holds of the show (as many as may be in flight) whose HoldSeats calls inventory is
+    still working on."""
     first = []
-    for _ in range(2):  # one after the other: holds that arrive together are batched
+    for _ in range(
+        IN_FLIGHT_PER_SHOW
+    ):  # one after the other: holds that arrive together are batched
         before = len(upstream.inventory.calls_to("HoldSeats"))
         first.append(hold_seat(client, new_id(), new_id()))
 
@@ -71,12 +75,12 @@ async def two_in_flight(
     return first
 
 
-async def test_holds_arriving_while_two_are_in_flight_go_in_one_batch_each_answered_as_its_own(
+async def test_holds_arriving_while_calls_are_in_flight_go_in_one_batch_each_answered_as_its_own(
     client: httpx.AsyncClient, upstream: Fakes
 ) -> None:
     gate = asyncio.Event()
     upstream.inventory.on("HoldSeats", held_after(gate))
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     later = {new_id(): new_id() for _ in range(3)}  # user -> seat
     waiting = {user: hold_seat(client, user, seat) for user, seat in later.items()}
 
@@ -97,7 +101,7 @@ async def test_holds_arriving_while_two_are_in_flight_go_in_one_batch_each_answe
         assert response.status_code == 201, response.text
         assert [hold["seatId"] for hold in response.json()["holds"]] == [later[user]]
     alone = upstream.inventory.calls_to("HoldSeats")
-    assert len(alone) == 2
+    assert len(alone) == IN_FLIGHT_PER_SHOW
     for call in alone:
         assert call.metadata[USER_ID_HEADER] == call.request.user_id
 
@@ -112,7 +116,7 @@ async def test_a_refused_item_of_a_batch_answers_as_a_refused_call_of_its_own(
     single = await hold_seat(client, loser, seat)
     assert single.status_code == 409
 
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     refused, held = hold_seat(client, loser, seat), hold_seat(client, winner, new_id())
 
     async def both_queued() -> bool:
@@ -139,7 +143,7 @@ async def test_a_failed_batch_call_sends_each_hold_again_on_its_own(
     gate = asyncio.Event()
     upstream.inventory.on("HoldSeats", held_after(gate))
     upstream.inventory.on("HoldSeatsBatch", broken)
-    first = await two_in_flight(client, upstream)
+    first = await calls_in_flight(client, upstream)
     later = [hold_seat(client, new_id(), new_id()) for _ in range(2)]
 
     async def both_queued() -> bool:
@@ -149,9 +153,9 @@ async def test_a_failed_batch_call_sends_each_hold_again_on_its_own(
     gate.set()
     responses = await asyncio.gather(*first, *later)
 
-    assert [response.status_code for response in responses] == [201] * 4
+    assert [response.status_code for response in responses] == [201] * (IN_FLIGHT_PER_SHOW + 2)
     assert len(upstream.inventory.calls_to("HoldSeatsBatch")) == 1
-    assert len(upstream.inventory.calls_to("HoldSeats")) == 4
+    assert len(upstream.inventory.calls_to("HoldSeats")) == IN_FLIGHT_PER_SHOW + 2
 
 
 async def test_hold_batch_size_one_sends_every_hold_on_its_own(
