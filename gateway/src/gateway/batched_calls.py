@@ -1,8 +1,8 @@
 """One upstream write sent alone, or with the others of its show that arrive together.
 
 The gateway's hot writes (holds, new bookings) cost a unary RPC each on both sides. A
-``BatchedCalls`` keeps a queue per show (svckit.batching): a request that finds no call for
-its show in flight is sent at once as the single call, so an idle gateway adds no
+``BatchedCalls`` keeps a queue per show (svckit.batching): a request that finds fewer than two
+calls for its show in flight is sent at once as the single call, so an idle gateway adds no
 latency; requests that arrive meanwhile go in one batch call, whose items are each answered with
 what their own call would have given (the reply, or the same error, raised as the
 ``AioRpcError`` that call would raise). Every request keeps its own deadline, counted from when
@@ -23,12 +23,11 @@ from svckit.batching import Batcher
 
 __all__ = ["IN_FLIGHT_PER_SHOW", "BatchedCalls", "Metadata", "Pending", "deadline_exceeded"]
 
-# One call per show in flight per gateway process: what arrives meanwhile goes in the next one.
-# With two, the crowd of a show was split into two smaller batches that then competed for the
-# same slots in booking and inventory: measured side by side (c32, e), one gave 6-13 % more
-# bookings and holds a second and a p99 of 1.3-1.45x the p50 instead of 1.5-1.7x. N gateway
-# processes still have N calls of a show in flight.
-IN_FLIGHT_PER_SHOW = 1
+# Two calls per show in flight per gateway process. One was measured too (2026-12-02): c32 and e
+# ran 6-13 % faster with a p99 of 1.3-1.45x the p50 instead of 1.5-1.7x, but in the on-sale
+# (workload g) a batch slowed by a row lock held every booking of the show behind it, and five
+# buyers got 504. With two, a slow batch leaves the other slot free.
+IN_FLIGHT_PER_SHOW = 2
 
 Metadata = Sequence[tuple[str, str]]
 Q = TypeVar("Q")  # the single call's request (it has a show_id)
