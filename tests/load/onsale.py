@@ -22,7 +22,7 @@ import random
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,41 +304,29 @@ async def on_sale(
                 return None
             await timed("hold", started)
             started = time.perf_counter()
+
+            def book(key: str) -> Awaitable[httpx.Response]:
+                return call(
+                    client,
+                    "book",
+                    "POST",
+                    f"{API}/bookings",
+                    token,
+                    json={"showId": show_id, "showSeatIds": held},
+                    headers={"Idempotency-Key": key},
+                )
+
             key = str(uuid.uuid4())
-            booked = await call(
-                client,
-                "book",
-                "POST",
-                f"{API}/bookings",
-                token,
-                json={"showId": show_id, "showSeatIds": held},
-                headers={"Idempotency-Key": key},
-            )
+            booked = await book(key)
             # 409 SEATS_BUSY (a row lock not granted in time, nothing written) says "try again":
             # a person would click again, which is a new request, under a new key (the answer is
             # kept under the first). Counted, and shown in the note.
             if booked.status_code == 409 and _code(booked) == "SEATS_BUSY":
                 run.busy += 1
                 key = str(uuid.uuid4())
-                booked = await call(
-                    client,
-                    "book",
-                    "POST",
-                    f"{API}/bookings",
-                    token,
-                    json={"showId": show_id, "showSeatIds": held},
-                    headers={"Idempotency-Key": key},
-                )
+                booked = await book(key)
             if booked.status_code >= 500:  # the key makes a second try safe
-                booked = await call(
-                    client,
-                    "book",
-                    "POST",
-                    f"{API}/bookings",
-                    token,
-                    json={"showId": show_id, "showSeatIds": held},
-                    headers={"Idempotency-Key": key},
-                )
+                booked = await book(key)
             if booked.status_code != 201:
                 return run.fail("book", booked.status_code)
             booking_id = booked.json()["id"]
