@@ -270,7 +270,7 @@ def create_app(
         thread_minimum_size=GZIP_THREAD_MINIMUM_BYTES,
     )
     # With CORS the lean routes still answer, but from the router, inside its middleware.
-    lean = None if config.cors_allow_origins else LeanRoutes(app, _routes_of(routers))
+    lean = LeanRoutes(app, [] if config.cors_allow_origins else _routes_of(routers))
     app.add_middleware(
         GatewayMiddleware,
         max_body_bytes=config.max_body_bytes,

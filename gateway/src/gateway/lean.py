@@ -102,7 +102,8 @@ class LeanRoute(APIRoute):
 
 
 class LeanRoutes:
-    """The lean routes of exact paths (no path parameters), found by method and path."""
+    """The lean routes of exact paths (no path parameters), found by method and path; none of
+    ``routes`` is one when the app needs every request to cross its middleware (CORS)."""
 
     def __init__(self, app: FastAPI, routes: list[Any]) -> None:
         self._app = app
@@ -113,9 +114,6 @@ class LeanRoutes:
                 continue
             for method in route.methods:
                 self._routes[(method, route.path_format)] = (route, handler)
-
-    def __bool__(self) -> bool:
-        return bool(self._routes)
 
     def find(self, scope: Scope) -> tuple[LeanRoute, Handler] | None:
         found = self._routes.get((scope["method"], scope["path"]))

@@ -36,7 +36,7 @@ class GatewayMiddleware:
         *,
         max_body_bytes: int,
         access_log: bool,
-        lean_routes: LeanRoutes | None = None,
+        lean_routes: LeanRoutes,
     ) -> None:
         """``lean_routes``: the hot writes, answered here past the inner layers (gateway.lean)."""
         self.app = app
@@ -72,12 +72,11 @@ class GatewayMiddleware:
                 )
             else:
                 limited = receive if length is not None else self._limited(receive)
-                lean_routes = self.lean_routes
-                lean = lean_routes.find(scope) if lean_routes else None
-                if lean_routes is not None and lean is not None:
-                    await lean_routes.answer(lean, scope, limited, send_with_id)
-                else:
+                lean = self.lean_routes.find(scope)
+                if lean is None:
                     await self.app(scope, limited, send_with_id)
+                else:
+                    await self.lean_routes.answer(lean, scope, limited, send_with_id)
         except Exception:
             log.exception("http.unhandled_exception", path=scope.get("path"))
             if not response["started"]:
